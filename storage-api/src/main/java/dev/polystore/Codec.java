@@ -1,0 +1,54 @@
+package dev.polystore;
+
+/**
+ * Turns values into the bytes a backend stores and back. Implementations must be thread-safe
+ * and deterministic enough that {@code decode(encode(v))} equals {@code v}.
+ *
+ * <p>The default is {@link JacksonCodec} (JSON). Failures should be reported as
+ * {@link CodecException}; other runtime exceptions are wrapped into one.
+ *
+ * @param <T> the value type
+ */
+public interface Codec<T> {
+    byte[] encode(T value);
+
+    T decode(byte[] bytes);
+
+    /** Stores bytes as they are. */
+    static Codec<byte[]> bytes() {
+        return BytesCodec.INSTANCE;
+    }
+
+    /** Stores strings as UTF-8. */
+    static Codec<String> utf8() {
+        return Utf8Codec.INSTANCE;
+    }
+}
+
+enum BytesCodec implements Codec<byte[]> {
+    INSTANCE;
+
+    @Override
+    public byte[] encode(byte[] value) {
+        return value.clone();
+    }
+
+    @Override
+    public byte[] decode(byte[] bytes) {
+        return bytes.clone();
+    }
+}
+
+enum Utf8Codec implements Codec<String> {
+    INSTANCE;
+
+    @Override
+    public byte[] encode(String value) {
+        return value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String decode(byte[] bytes) {
+        return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.polystore;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An open connection to one storage engine, from {@link StoreFactory}. Hands out the stores,
+ * says what the backend can do, and owns its resources: close it when done (closing completes
+ * or fails every pending operation; none is left hanging).
+ *
+ * <p>Thread-safe. Stores are cheap views: asking twice for a name gives equivalent stores.
+ */
+public interface Storage extends AutoCloseable {
+
+    /** The provider name of the backend, e.g. {@code "sqlite"}. */
+    String backend();
+
+    /**
+     * A store of {@code type} values, encoded as JSON with {@link JacksonCodec}.
+     *
+     * @param name lower-case letters, digits and {@code _}, starting with a letter, at most 48
+     *             characters; it becomes a table name in the engine
+     * @throws ValidationException if the name does not fit that rule
+     */
+    <T> Store<T> store(String name, Class<T> type);
+
+    /** A store of values encoded by {@code codec}; same naming rule as {@link #store(String, Class)}. */
+    <T> Store<T> store(String name, Codec<T> codec);
+
+    /** A new atomic multi-item write ({@link Capability#TRANSACTIONS}). */
+    Transaction transaction();
+
+    /** The dialogue store (RFC 0051 dialogues: perspectives, tensions, their history). */
+    DialogueStore dialogues();
+
+    /** The document store (documents, search, links). */
+    DocumentStore documents();
+
+    /** What this backend offers. */
+    Capabilities capabilities();
+
+    /** Checks that the engine answers. Never completes exceptionally: failures are unhealthy results. */
+    CompletableFuture<Health> health();
+
+    /**
+     * Finishes or fails every pending operation, then releases the engine's resources.
+     * Idempotent. Operations started after close fail with {@link UnavailableException}.
+     */
+    @Override
+    void close();
+}

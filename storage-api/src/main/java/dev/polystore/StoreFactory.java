@@ -1,0 +1,72 @@
+package dev.polystore;
+
+import dev.polystore.internal.DefaultStorage;
+import dev.polystore.internal.ProviderRegistry;
+import dev.polystore.spi.ConfigSection;
+import dev.polystore.spi.ProviderContext;
+import dev.polystore.spi.StorageBackend;
+import dev.polystore.spi.StorageProvider;
+import java.nio.file.Path;
+
+/**
+ * Opens a {@link Storage} on the backend a configuration names. Backends are found with
+ * {@link java.util.ServiceLoader}: put {@code storage-sqlite}, {@code storage-dynamodb} or any
+ * other provider's jar on the class path.
+ *
+ * <pre>{@code
+ * try (Storage storage = StoreFactory.fromConfig(Path.of("polystore.toml"))) {
+ *     Store<User> users = storage.store("users", User.class);
+ *     users.put(Item.of("user#42", "profile", new User("Ada"))).join();
+ * }
+ * }</pre>
+ *
+ * <p>Opening may block (files, network checks). Every failure is a
+ * {@link ConfigurationException} naming the key at fault, or the backend's
+ * {@link StoreException} if the engine cannot be reached.
+ */
+public final class StoreFactory {
+    private StoreFactory() {
+    }
+
+    /**
+     * Opens the storage a TOML file describes, with environment variables and system
+     * properties overriding its values (see {@link StorageConfig#withOverrides}).
+     */
+    public static Storage fromConfig(Path file) {
+        return open(StorageConfig.fromToml(file).withOverrides(System.getenv(), System.getProperties()));
+    }
+
+    /**
+     * Opens the storage described by environment variables and system properties alone
+     * ({@code STORAGE_BACKEND}, {@code STORAGE_SQLITE_PATH}, {@code storage.backend}, …). With
+     * nothing set, that is embedded SQLite at its default path.
+     */
+    public static Storage fromEnv() {
+        return open(StorageConfig.builder().build().withOverrides(System.getenv(), System.getProperties()));
+    }
+
+    /** Opens the storage {@code config} describes, as it is (no overrides applied). */
+    public static Storage open(StorageConfig config) {
+        for (String key : config.values().keySet()) {
+            if (!key.contains(".") && !key.equals("backend")) {
+                throw new ConfigurationException("unknown key storage." + key + " in " + config.origin()
+                        + "; [storage] holds only 'backend' and one section per backend (see docs/configuration.md)");
+            }
+        }
+        String name = config.backend();
+        StorageProvider provider = ProviderRegistry.discover().require(name);
+        ConfigSection section = new ConfigSection("storage." + name, config.section(name));
+        StorageBackend backend = provider.open(new ProviderContext(section, config.clock()));
+        if (backend == null) {
+            throw new ConfigurationException("provider '" + name + "' (" + provider.getClass().getName()
+                    + ") returned no backend");
+        }
+        return new DefaultStorage(name, backend, config.clock());
+    }
+
+    /** The names of the providers found on the class path, for diagnostics. */
+    public static java.util.Set<String> availableBackends() {
+        return ProviderRegistry.discover().names();
+    }
+
+}

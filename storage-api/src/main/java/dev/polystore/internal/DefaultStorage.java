@@ -1,0 +1,157 @@
+package dev.polystore.internal;
+
+import dev.polystore.Capabilities;
+import dev.polystore.Capability;
+import dev.polystore.Codec;
+import dev.polystore.DialogueStore;
+import dev.polystore.DocumentStore;
+import dev.polystore.Health;
+import dev.polystore.JacksonCodec;
+import dev.polystore.Storage;
+import dev.polystore.Store;
+import dev.polystore.Transaction;
+import dev.polystore.UnavailableException;
+import dev.polystore.UnsupportedCapabilityException;
+import dev.polystore.spi.StorageBackend;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link Storage} every backend gets: the API layer written once over the SPI. */
+public final class DefaultStorage implements Storage {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultStorage.class);
+
+    private final String name;
+    private final StorageBackend backend;
+    private final Clock clock;
+    private final Capabilities capabilities;
+    private final Map<String, CompletableFuture<Void>> preparedTables = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public DefaultStorage(String name, StorageBackend backend, Clock clock) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.capabilities = Objects.requireNonNull(backend.capabilities(), "capabilities");
+    }
+
+    @Override
+    public String backend() {
+        return name;
+    }
+
+    /** The backend under this storage; for the domain stores and tests in this module. */
+    public StorageBackend spi() {
+        return backend;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public <T> Store<T> store(String storeName, Class<T> type) {
+        return store(storeName, JacksonCodec.of(type));
+    }
+
+    @Override
+    public <T> Store<T> store(String storeName, Codec<T> codec) {
+        Keys.requireTableName(storeName);
+        return new DefaultStore<>(this, storeName, Objects.requireNonNull(codec, "codec"));
+    }
+
+    @Override
+    public Transaction transaction() {
+        return new DefaultTransaction(this);
+    }
+
+    @Override
+    public DialogueStore dialogues() {
+        throw new UnsupportedCapabilityException(name, Capability.TRANSACTIONS);
+    }
+
+    @Override
+    public DocumentStore documents() {
+        throw new UnsupportedCapabilityException(name, Capability.TRANSACTIONS);
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public CompletableFuture<Health> health() {
+        long start = System.nanoTime();
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(new Health(false, name, Duration.ZERO, Map.of("error", "closed")));
+        }
+        return Futures.guard(name, backend::health).exceptionally(e -> new Health(false, name,
+                Duration.ofNanos(System.nanoTime() - start), Map.of("error", String.valueOf(Futures.unwrap(e)))));
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                backend.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the {} backend failed", name, e);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code call} on the backend once {@code table} is prepared, with every failure turned
+     * into a {@code StoreException}.
+     */
+    <T> CompletableFuture<T> call(String table, Supplier<CompletableFuture<T>> call) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        CompletableFuture<Void> prepared = prepare(table);
+        if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
+            return Futures.guard(name, call);
+        }
+        return prepared.thenCompose(v -> Futures.guard(name, call));
+    }
+
+    CompletableFuture<Void> prepare(String table) {
+        CompletableFuture<Void> existing = preparedTables.get(table);
+        if (existing != null) {
+            return existing;
+        }
+        CompletableFuture<Void> fresh = new CompletableFuture<>();
+        existing = preparedTables.putIfAbsent(table, fresh);
+        if (existing != null) {
+            return existing;
+        }
+        Futures.guard(name, () -> backend.prepareTable(table)).whenComplete((v, e) -> {
+            if (e != null) {
+                // Let a later call try again (the table may be created meanwhile).
+                preparedTables.remove(table, fresh);
+                fresh.completeExceptionally(e);
+            } else {
+                fresh.complete(null);
+            }
+        });
+        return fresh;
+    }
+
+    UnavailableException closedException() {
+        return new UnavailableException("this Storage (" + name + ") is closed", null);
+    }
+
+    void require(Capability capability) {
+        if (!capabilities.has(capability)) {
+            throw new UnsupportedCapabilityException(name, capability);
+        }
+    }
+}

@@ -1,0 +1,389 @@
+package dev.polystore.internal;
+
+import dev.polystore.BatchWriteException;
+import dev.polystore.Capability;
+import dev.polystore.Codec;
+import dev.polystore.CodecException;
+import dev.polystore.Condition;
+import dev.polystore.Item;
+import dev.polystore.Key;
+import dev.polystore.KeyRange;
+import dev.polystore.Limits;
+import dev.polystore.Page;
+import dev.polystore.Query;
+import dev.polystore.Store;
+import dev.polystore.StoreException;
+import dev.polystore.ValidationException;
+import dev.polystore.spi.QuerySpec;
+import dev.polystore.spi.RawItem;
+import dev.polystore.spi.RawPage;
+import dev.polystore.spi.WriteOp;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/** {@link Store} over the SPI: validation, encoding, cursors, batching; the backend does the rest. */
+final class DefaultStore<T> implements Store<T> {
+    private final DefaultStorage storage;
+    private final String table;
+    private final Codec<T> codec;
+
+    DefaultStore(DefaultStorage storage, String table, Codec<T> codec) {
+        this.storage = storage;
+        this.table = table;
+        this.codec = codec;
+    }
+
+    @Override
+    public String name() {
+        return table;
+    }
+
+    DefaultStorage storage() {
+        return storage;
+    }
+
+    @Override
+    public CompletableFuture<Optional<Item<T>>> get(String pk, String sk) {
+        Key key;
+        try {
+            key = validKey(pk, sk);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return storage.call(table, () -> storage.spi().get(table, key))
+                .thenApply(found -> found.map(this::decode));
+    }
+
+    @Override
+    public CompletableFuture<Item<T>> put(Item<T> item) {
+        return put(item, Condition.none());
+    }
+
+    @Override
+    public CompletableFuture<Item<T>> put(Item<T> item, Condition condition) {
+        WriteOp.Put op;
+        try {
+            Objects.requireNonNull(item, "item");
+            Objects.requireNonNull(condition, "condition");
+            op = toPut(item, condition);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return storage.call(table, () -> storage.spi().put(op)).thenApply(item::withVersion);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(String pk, String sk) {
+        return delete(pk, sk, Condition.none());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(String pk, String sk, Condition condition) {
+        WriteOp.Delete op;
+        try {
+            Objects.requireNonNull(condition, "condition");
+            op = toDelete(validKey(pk, sk), condition);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return storage.call(table, () -> storage.spi().delete(op));
+    }
+
+    @Override
+    public CompletableFuture<List<Item<T>>> query(String pk, String skPrefix) {
+        List<Item<T>> all = new ArrayList<>();
+        Query query;
+        try {
+            query = Query.partition(pk).prefix(Objects.requireNonNull(skPrefix, "skPrefix")).limit(Limits.MAX_PAGE_SIZE);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return forEach(query, all::add).thenApply(n -> List.copyOf(all));
+    }
+
+    @Override
+    public CompletableFuture<Page<T>> query(Query query) {
+        QuerySpec spec;
+        try {
+            spec = toSpec(Objects.requireNonNull(query, "query"));
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return fetchNonEmpty(spec).thenApply(raw -> toPage(query, raw));
+    }
+
+    /** Reads pages until one has items or the query ends (engines may return empty pages). */
+    private CompletableFuture<RawPage> fetchNonEmpty(QuerySpec spec) {
+        return storage.call(table, () -> storage.spi().query(spec)).thenCompose(raw -> {
+            if (raw.items().isEmpty() && raw.lastEvaluatedSk() != null) {
+                if (spec.exclusiveStartSk() != null && spec.exclusiveStartSk().equals(raw.lastEvaluatedSk())) {
+                    return CompletableFuture.failedFuture(new StoreException("backend '" + storage.backend()
+                            + "' returned an empty page that does not advance past " + raw.lastEvaluatedSk()));
+                }
+                return fetchNonEmpty(new QuerySpec(spec.table(), spec.pk(), spec.range(), spec.limit(),
+                        spec.direction(), raw.lastEvaluatedSk()));
+            }
+            return CompletableFuture.completedFuture(raw);
+        });
+    }
+
+    private Page<T> toPage(Query query, RawPage raw) {
+        List<Item<T>> items = new ArrayList<>(raw.items().size());
+        for (RawItem r : raw.items()) {
+            items.add(decode(r));
+        }
+        Optional<String> next = raw.lastEvaluatedSk() == null ? Optional.empty()
+                : Optional.of(Cursors.encode(table, query.pk(), query.range(), query.direction(), raw.lastEvaluatedSk()));
+        return new Page<>(items, next);
+    }
+
+    @Override
+    public CompletableFuture<Long> forEach(Query query, Consumer<? super Item<T>> action) {
+        Objects.requireNonNull(action, "action");
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        readPages(query, action, 0L, done);
+        return done;
+    }
+
+    private void readPages(Query query, Consumer<? super Item<T>> action, long countSoFar, CompletableFuture<Long> done) {
+        // Iterates while pages arrive already completed (in-memory engines) to avoid deep recursion.
+        Query current = query;
+        long count = countSoFar;
+        while (true) {
+            CompletableFuture<Page<T>> next = query(current);
+            if (!next.isDone()) {
+                final Query q = current;
+                final long c = count;
+                next.whenComplete((page, e) -> {
+                    if (e != null) {
+                        done.completeExceptionally(Futures.unwrap(e));
+                        return;
+                    }
+                    long n;
+                    try {
+                        n = c + consume(page, action);
+                    } catch (RuntimeException ex) {
+                        done.completeExceptionally(ex);
+                        return;
+                    }
+                    if (page.cursor().isEmpty()) {
+                        done.complete(n);
+                    } else {
+                        readPages(q.after(page.cursor().get()), action, n, done);
+                    }
+                });
+                return;
+            }
+            Page<T> page;
+            try {
+                page = next.join();
+                count += consume(page, action);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(Futures.unwrap(e));
+                return;
+            }
+            if (page.cursor().isEmpty()) {
+                done.complete(count);
+                return;
+            }
+            current = current.after(page.cursor().get());
+        }
+    }
+
+    private long consume(Page<T> page, Consumer<? super Item<T>> action) {
+        for (Item<T> item : page.items()) {
+            action.accept(item);
+        }
+        return page.items().size();
+    }
+
+    @Override
+    public CompletableFuture<Map<Key, Item<T>>> batchGet(List<Key> keys) {
+        List<Key> distinct;
+        try {
+            storage.require(Capability.BATCH);
+            Objects.requireNonNull(keys, "keys");
+            Set<Key> seen = new LinkedHashSet<>();
+            for (Key k : keys) {
+                Keys.requireValid(Objects.requireNonNull(k, "key"));
+                seen.add(k);
+            }
+            distinct = List.copyOf(seen);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Map<Key, Item<T>> result = new LinkedHashMap<>();
+        int chunk = storage.capabilities().maxBatchGetItems();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < distinct.size(); i += chunk) {
+            List<Key> part = distinct.subList(i, Math.min(distinct.size(), i + chunk));
+            chain = chain.thenCompose(v -> storage.call(table, () -> storage.spi().batchGet(table, part)))
+                    .thenAccept(found -> {
+                        for (RawItem r : found) {
+                            synchronized (result) {
+                                result.put(r.key(), decode(r));
+                            }
+                        }
+                    });
+        }
+        return chain.thenApply(v -> {
+            synchronized (result) {
+                return Map.copyOf(result);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> batchPut(List<Item<T>> items) {
+        List<WriteOp> ops = new ArrayList<>();
+        try {
+            storage.require(Capability.BATCH);
+            Set<Key> seen = new HashSet<>();
+            for (Item<T> item : Objects.requireNonNull(items, "items")) {
+                WriteOp.Put put = toPut(Objects.requireNonNull(item, "item"), Condition.none());
+                if (!seen.add(put.key())) {
+                    throw new ValidationException("key " + put.key() + " appears twice in one batch; keys must be distinct");
+                }
+                ops.add(put);
+            }
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return batchWrite(ops);
+    }
+
+    @Override
+    public CompletableFuture<Void> batchDelete(List<Key> keys) {
+        List<WriteOp> ops = new ArrayList<>();
+        try {
+            storage.require(Capability.BATCH);
+            Set<Key> seen = new HashSet<>();
+            for (Key key : Objects.requireNonNull(keys, "keys")) {
+                Keys.requireValid(Objects.requireNonNull(key, "key"));
+                if (!seen.add(key)) {
+                    throw new ValidationException("key " + key + " appears twice in one batch; keys must be distinct");
+                }
+                ops.add(new WriteOp.Delete(table, key, Condition.none()));
+            }
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return batchWrite(ops);
+    }
+
+    /** Writes chunk by chunk; keeps going after a failed chunk and reports every key not written. */
+    private CompletableFuture<Void> batchWrite(List<WriteOp> ops) {
+        int chunk = storage.capabilities().maxBatchWriteItems();
+        List<Key> unprocessed = new ArrayList<>();
+        List<Throwable> causes = new ArrayList<>();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < ops.size(); i += chunk) {
+            List<WriteOp> part = ops.subList(i, Math.min(ops.size(), i + chunk));
+            chain = chain.thenCompose(v -> storage.call(table, () -> storage.spi().batchWrite(table, part))
+                    .handle((ok, e) -> {
+                        if (e != null) {
+                            Throwable cause = Futures.unwrap(e);
+                            synchronized (unprocessed) {
+                                causes.add(cause);
+                                if (cause instanceof BatchWriteException bwe) {
+                                    unprocessed.addAll(bwe.unprocessed());
+                                } else {
+                                    part.forEach(op -> unprocessed.add(op.key()));
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+        }
+        return chain.thenCompose(v -> {
+            synchronized (unprocessed) {
+                if (unprocessed.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                boolean retryable = causes.stream().allMatch(c -> c instanceof StoreException se && se.retryable());
+                BatchWriteException e = new BatchWriteException(unprocessed.size() + " of " + ops.size()
+                        + " batch writes to store '" + table + "' were not applied (listed in unprocessed()); "
+                        + "the others were. First cause: " + causes.get(0).getMessage(), unprocessed, retryable,
+                        causes.get(0));
+                causes.stream().skip(1).forEach(e::addSuppressed);
+                return CompletableFuture.failedFuture(e);
+            }
+        });
+    }
+
+    // --- conversions, shared with DefaultTransaction ---
+
+    WriteOp.Put toPut(Item<T> item, Condition condition) {
+        Keys.requireValid(item.key());
+        byte[] payload = encode(item.value());
+        long size = Limits.itemSize(Keys.utf8Length(item.pk()), Keys.utf8Length(item.sk()), payload.length);
+        if (size > Limits.MAX_ITEM_BYTES) {
+            throw new ValidationException("item " + item.key() + " is " + size + " bytes encoded (keys + payload + "
+                    + Limits.ITEM_OVERHEAD_BYTES + "); the portable limit is " + Limits.MAX_ITEM_BYTES
+                    + " bytes: store large values elsewhere and keep a reference");
+        }
+        return new WriteOp.Put(table, item.key(), payload, item.expiresAt().orElse(null), condition);
+    }
+
+    WriteOp.Delete toDelete(Key key, Condition condition) {
+        if (condition instanceof Condition.IfAbsent) {
+            throw new ValidationException("\"if absent\" is not a condition for delete: use none, if exists or if version");
+        }
+        return new WriteOp.Delete(table, key, condition);
+    }
+
+    private Key validKey(String pk, String sk) {
+        Key key = new Key(pk == null ? nullKey("partition key") : pk, sk == null ? nullKey("sort key") : sk);
+        Keys.requireValid(key);
+        return key;
+    }
+
+    private static String nullKey(String what) {
+        throw new ValidationException(what + " must not be null");
+    }
+
+    private QuerySpec toSpec(Query query) {
+        Keys.requirePk(query.pk());
+        KeyRange range = query.range();
+        Keys.requireValid(range);
+        String start = query.cursor().map(c -> Cursors.decode(c, table, query.pk(), range, query.direction())).orElse(null);
+        return new QuerySpec(table, query.pk(), range, query.limit(), query.direction(), start);
+    }
+
+    private byte[] encode(T value) {
+        try {
+            byte[] bytes = codec.encode(value);
+            if (bytes == null) {
+                throw new CodecException("codec " + codec.getClass().getName() + " encoded a value as null", null);
+            }
+            return bytes;
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CodecException("codec " + codec.getClass().getName() + " could not encode a "
+                    + value.getClass().getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Item<T> decode(RawItem raw) {
+        T value;
+        try {
+            value = codec.decode(raw.payload());
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CodecException("codec " + codec.getClass().getName() + " could not decode item " + raw.key()
+                    + " of store '" + table + "': " + e.getMessage(), e);
+        }
+        return Item.stored(raw.key(), value, raw.version(), raw.expiresAt());
+    }
+}

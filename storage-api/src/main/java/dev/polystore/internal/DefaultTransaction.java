@@ -1,0 +1,146 @@
+package dev.polystore.internal;
+
+import dev.polystore.Capabilities;
+import dev.polystore.Capability;
+import dev.polystore.Condition;
+import dev.polystore.Item;
+import dev.polystore.Key;
+import dev.polystore.Limits;
+import dev.polystore.Store;
+import dev.polystore.StoreException;
+import dev.polystore.Transaction;
+import dev.polystore.ValidationException;
+import dev.polystore.spi.WriteOp;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** Collects operations, validates them against the portable rules and the backend's limits, then commits. */
+final class DefaultTransaction implements Transaction {
+    private final DefaultStorage storage;
+    private final List<WriteOp> ops = new ArrayList<>();
+    private final Set<String> keys = new HashSet<>();
+    private StoreException invalid;
+    private boolean committed;
+
+    DefaultTransaction(DefaultStorage storage) {
+        this.storage = storage;
+    }
+
+    @Override
+    public <T> Transaction put(Store<T> store, Item<T> item, Condition condition) {
+        add(() -> own(store, item).toPut(Objects.requireNonNull(item, "item"), Objects.requireNonNull(condition, "condition")));
+        return this;
+    }
+
+    @Override
+    public Transaction delete(Store<?> store, Key key, Condition condition) {
+        add(() -> {
+            Keys.requireValid(Objects.requireNonNull(key, "key"));
+            return own(store).toDelete(key, Objects.requireNonNull(condition, "condition"));
+        });
+        return this;
+    }
+
+    @Override
+    public Transaction check(Store<?> store, Key key, Condition condition) {
+        add(() -> {
+            Keys.requireValid(Objects.requireNonNull(key, "key"));
+            Objects.requireNonNull(condition, "condition");
+            if (condition instanceof Condition.None) {
+                throw new ValidationException("a check needs a condition (if absent, if exists or if version)");
+            }
+            return new WriteOp.Check(own(store).name(), key, condition);
+        });
+        return this;
+    }
+
+    private interface OpSupplier {
+        WriteOp get();
+    }
+
+    private void add(OpSupplier supplier) {
+        if (committed) {
+            throw new IllegalStateException("this transaction was already committed");
+        }
+        if (invalid != null) {
+            return;
+        }
+        try {
+            WriteOp op = supplier.get();
+            if (!keys.add(op.table() + "\u0000" + op.key().pk() + "\u0000" + op.key().sk())) {
+                throw new ValidationException("key " + op.key() + " of store '" + op.table()
+                        + "' appears twice in one transaction; each item may be touched once");
+            }
+            ops.add(op);
+        } catch (StoreException e) {
+            // Reported by commit(), so that building a transaction never throws half-way.
+            invalid = e;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> DefaultStore<T> own(Store<T> store, Item<T> item) {
+        return (DefaultStore<T>) own(store);
+    }
+
+    private DefaultStore<?> own(Store<?> store) {
+        if (store instanceof DefaultStore<?> s && s.storage() == storage) {
+            return s;
+        }
+        throw new ValidationException("store " + (store == null ? "null" : "'" + store.name() + "'")
+                + " does not belong to the Storage this transaction was started from");
+    }
+
+    @Override
+    public int size() {
+        return ops.size();
+    }
+
+    @Override
+    public CompletableFuture<List<Long>> commit() {
+        if (committed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("this transaction was already committed"));
+        }
+        committed = true;
+        try {
+            storage.require(Capability.TRANSACTIONS);
+            if (invalid != null) {
+                throw invalid;
+            }
+            checkLimits(storage.capabilities());
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (ops.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<WriteOp> frozen = List.copyOf(ops);
+        Set<String> tables = new HashSet<>();
+        frozen.forEach(op -> tables.add(op.table()));
+        CompletableFuture<?>[] prepared = tables.stream().map(storage::prepare).toArray(CompletableFuture[]::new);
+        String anyTable = frozen.get(0).table();
+        return CompletableFuture.allOf(prepared)
+                .thenCompose(v -> storage.call(anyTable, () -> storage.spi().transact(frozen)));
+    }
+
+    private void checkLimits(Capabilities caps) {
+        if (ops.size() > caps.maxTransactionItems()) {
+            throw new ValidationException("transaction has " + ops.size() + " operations; backend '" + storage.backend()
+                    + "' allows at most " + caps.maxTransactionItems() + ": split it");
+        }
+        long bytes = 0;
+        for (WriteOp op : ops) {
+            int keyBytes = Keys.utf8Length(op.key().pk()) + Keys.utf8Length(op.key().sk());
+            bytes += op instanceof WriteOp.Put p ? Limits.itemSize(keyBytes, 0, p.payload().length)
+                    : Limits.itemSize(keyBytes, 0, 0);
+        }
+        if (bytes > caps.maxTransactionBytes()) {
+            throw new ValidationException("transaction is " + bytes + " bytes encoded; backend '" + storage.backend()
+                    + "' allows at most " + caps.maxTransactionBytes() + ": split it");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.polystore.spi;
+
+import dev.polystore.Capabilities;
+import dev.polystore.Capability;
+import dev.polystore.Health;
+import dev.polystore.Key;
+import dev.polystore.UnsupportedCapabilityException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The raw item engine a backend author implements; users never see it. The API layer
+ * ({@code Store}, {@code Transaction}, the domain stores) is written once over this interface.
+ *
+ * <p><b>What the API layer guarantees before calling:</b> table names match
+ * {@code [a-z][a-z0-9_]{0,47}}; keys follow {@link dev.polystore.Limits}; items fit the size
+ * limit; transactions and batches fit {@link #capabilities()}'s limits and have distinct keys;
+ * optional methods are called only when their {@link Capability} is declared; {@link #prepareTable}
+ * completed for a table before any other call names it.
+ *
+ * <p><b>What a backend guarantees:</b>
+ * <ul>
+ *   <li>a future that completes normally means the write is durable and visible to every later
+ *       read, from any thread or process sharing the engine;</li>
+ *   <li>conditions are checked atomically with the write; a failed condition completes with
+ *       {@link dev.polystore.ConditionFailedException} and writes nothing;</li>
+ *   <li>versions: 1 for a new item (or one written over an expired item), previous + 1 otherwise;</li>
+ *   <li>items whose expiry has passed (by the context's clock) are absent to every read and
+ *       condition;</li>
+ *   <li>sort keys compare by UTF-8 bytes;</li>
+ *   <li>failures are {@link dev.polystore.StoreException} subclasses with the engine's exception
+ *       as cause: {@link dev.polystore.UnavailableException} when the engine could not serve
+ *       the request, {@link dev.polystore.OutcomeUnknownException} when a write may or may not
+ *       have been applied;</li>
+ *   <li>futures may complete on any thread; methods never block the caller on I/O where the
+ *       engine offers asynchronous access.</li>
+ * </ul>
+ * The testkit's contract suites check all of this.
+ */
+public interface StorageBackend extends AutoCloseable {
+
+    /** What this backend offers; constant for its lifetime. */
+    Capabilities capabilities();
+
+    /**
+     * Makes a table ready: create it if the backend may, or check that it exists. Called once
+     * per table name before other calls name it; must be idempotent. A missing table that may
+     * not be created completes with {@link dev.polystore.ConfigurationException} naming the
+     * table and the config key that would allow creating it.
+     */
+    CompletableFuture<Void> prepareTable(String table);
+
+    /** The unexpired item at {@code key}, or empty. */
+    CompletableFuture<Optional<RawItem>> get(String table, Key key);
+
+    /** Writes if the condition holds. @return the item's new version */
+    CompletableFuture<Long> put(WriteOp.Put put);
+
+    /** Deletes if the condition holds. @return whether an unexpired item was there */
+    CompletableFuture<Boolean> delete(WriteOp.Delete delete);
+
+    /** One page of a partition. */
+    CompletableFuture<RawPage> query(QuerySpec query);
+
+    /**
+     * Reads up to {@link dev.polystore.Capabilities#maxBatchGetItems()} distinct keys
+     * ({@link Capability#BATCH}). @return the unexpired items found, in any order
+     */
+    default CompletableFuture<List<RawItem>> batchGet(String table, List<Key> keys) {
+        return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.BATCH));
+    }
+
+    /**
+     * Applies up to {@link dev.polystore.Capabilities#maxBatchWriteItems()} unconditional puts
+     * and deletes with distinct keys, not atomically ({@link Capability#BATCH}). Items the
+     * engine leaves unprocessed are retried with backoff a bounded number of times; those still
+     * unprocessed are reported with {@link dev.polystore.BatchWriteException}, never dropped.
+     */
+    default CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
+        return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.BATCH));
+    }
+
+    /**
+     * Applies every operation or none ({@link Capability#TRANSACTIONS}). A failed condition
+     * completes with {@link dev.polystore.ConditionFailedException} carrying the operation's
+     * index where the engine reports it.
+     *
+     * @return per operation, the new version of a put, 0 for deletes and checks
+     */
+    default CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+        return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.TRANSACTIONS));
+    }
+
+    /** Sends a trivial request. Should not complete exceptionally: report failures as unhealthy. */
+    CompletableFuture<Health> health();
+
+    /** The provider name, for messages. */
+    String name();
+
+    /**
+     * Completes or fails every pending operation, then releases resources. Idempotent; never
+     * throws.
+     */
+    @Override
+    void close();
+}
