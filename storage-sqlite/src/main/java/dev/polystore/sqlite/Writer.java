@@ -1,0 +1,376 @@
+package dev.polystore.sqlite;
+
+import dev.polystore.Condition;
+import dev.polystore.ConditionFailedException;
+import dev.polystore.Key;
+import dev.polystore.StoreException;
+import dev.polystore.UnavailableException;
+import dev.polystore.spi.WriteOp;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer: one connection and one thread, fed by a queue.
+ *
+ * <p><b>Group commit.</b> The thread takes every request waiting in the queue (up to
+ * {@code group_commit_max_ops} operations), runs them in one {@code BEGIN IMMEDIATE}
+ * transaction and commits once, so concurrent writers share one fsync. Each request runs inside
+ * its own {@code SAVEPOINT}: a failed condition (or any other failure of one request) is rolled
+ * back to its savepoint and fails only that request. Futures complete only after
+ * {@code COMMIT} has returned, i.e. once the group is durable at the configured
+ * {@code synchronous} level; they are completed on the completion executor, never on this
+ * thread, so a slow or blocking callback cannot stall writes.
+ *
+ * <p>Requests are applied in queue order, each seeing the writes of those before it, exactly as
+ * if they had been committed one by one.
+ */
+final class Writer {
+    private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
+
+    /** The part of a request that runs inside the transaction. */
+    interface Op<T> {
+        T apply(Writer writer, Instant now) throws SQLException;
+    }
+
+    /** One caller's write: an operation, its weight (number of items) and its future. */
+    static final class Request<T> {
+        final CompletableFuture<T> future = new CompletableFuture<>();
+        final int weight;
+        final String what;
+        final Key key;
+        final Op<T> op;
+        T result;
+        StoreException failure;
+
+        Request(int weight, String what, Key key, Op<T> op) {
+            this.weight = weight;
+            this.what = what;
+            this.key = key;
+            this.op = op;
+        }
+
+        void complete() {
+            if (failure != null) {
+                future.completeExceptionally(failure);
+            } else {
+                future.complete(result);
+            }
+        }
+    }
+
+    private static final Request<Void> STOP = new Request<>(0, "stop", null, (w, now) -> null);
+
+    private final StatementCache cache;
+    private final Transactions transactions;
+    private final SqliteErrors errors;
+    private final Clock clock;
+    private final Executor completions;
+    private final int maxOps;
+    private final LinkedBlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+
+    Writer(StatementCache cache, Transactions transactions, SqliteErrors errors, Clock clock, Executor completions,
+           int maxOps, String threadName) {
+        this.cache = cache;
+        this.transactions = transactions;
+        this.errors = errors;
+        this.clock = clock;
+        this.completions = completions;
+        this.maxOps = maxOps;
+        this.thread = new Thread(this::run, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Queues a request; the caller makes sure {@link #stop()} has not been called yet. */
+    <T> CompletableFuture<T> submit(Request<T> request) {
+        queue.add(request);
+        return request.future;
+    }
+
+    /** Queues the stop marker: requests queued before it are committed, then the thread ends. */
+    void stop() {
+        queue.add(STOP);
+    }
+
+    /** Waits for the thread to finish the requests queued before {@link #stop()}. */
+    void awaitStopped() throws InterruptedException {
+        thread.join();
+    }
+
+    int pending() {
+        return queue.size();
+    }
+
+    StatementCache statements() {
+        return cache;
+    }
+
+    private void run() {
+        List<Request<?>> group = new ArrayList<>();
+        while (true) {
+            Request<?> next;
+            try {
+                next = queue.take();
+            } catch (InterruptedException e) {
+                // Nobody interrupts this thread on purpose; keep serving until stopped.
+                LOG.debug("SQLite writer interrupted; continuing until stopped");
+                continue;
+            }
+            group.clear();
+            boolean stop = false;
+            int weight = 0;
+            while (next != null) {
+                if (next == STOP) {
+                    stop = true;
+                    break;
+                }
+                group.add(next);
+                weight += next.weight;
+                if (weight >= maxOps) {
+                    break;
+                }
+                next = queue.poll();
+            }
+            if (!group.isEmpty()) {
+                try {
+                    commitGroup(group);
+                } catch (Throwable t) {
+                    // An Error or a bug: fail the group rather than leave futures hanging or kill the writer.
+                    LOG.error("SQLite writer failed unexpectedly", t);
+                    for (Request<?> r : group) {
+                        r.failure = new StoreException("SQLite writer failed unexpectedly: " + t, t);
+                    }
+                    transactions.rollbackQuietly(cache.connection());
+                }
+                completeAll(group);
+            }
+            if (stop) {
+                return;
+            }
+        }
+    }
+
+    private void commitGroup(List<Request<?>> group) {
+        try {
+            transactions.beginImmediate(cache.connection(), cache);
+        } catch (SQLException e) {
+            StoreException failure = errors.map("start a write transaction", e);
+            for (Request<?> r : group) {
+                r.failure = failure;
+            }
+            return;
+        }
+        boolean lost = false;
+        for (Request<?> r : group) {
+            if (lost) {
+                r.failure = new UnavailableException("SQLite rolled back the transaction this write was queued in, "
+                        + "before it ran; nothing was written; retry", null);
+                continue;
+            }
+            lost = !runInSavepoint(r);
+            if (lost) {
+                for (Request<?> earlier : group) {
+                    if (earlier == r) {
+                        break;
+                    }
+                    if (earlier.failure == null) {
+                        earlier.result = null;
+                        earlier.failure = new UnavailableException("SQLite rolled back the transaction this write was "
+                                + "committed in (after a failure of another write in it); nothing was written; retry",
+                                r.failure);
+                    }
+                }
+            }
+        }
+        if (lost) {
+            transactions.rollbackQuietly(cache.connection());
+            return;
+        }
+        try {
+            cache.execute("COMMIT");
+        } catch (SQLException e) {
+            LOG.warn("COMMIT of {} writes failed", group.size(), e);
+            for (Request<?> r : group) {
+                if (r.failure == null) {
+                    r.result = null;
+                    r.failure = errors.mapCommit(r.what, e);
+                }
+            }
+            transactions.rollbackQuietly(cache.connection());
+        }
+    }
+
+    /** Runs one request in its savepoint. @return false if SQLite lost the whole transaction */
+    private <T> boolean runInSavepoint(Request<T> r) {
+        try {
+            cache.execute("SAVEPOINT op");
+        } catch (SQLException e) {
+            r.failure = errors.map(r.what, e);
+            return false;
+        }
+        try {
+            r.result = r.op.apply(this, clock.instant());
+            cache.execute("RELEASE op");
+            return true;
+        } catch (StoreException e) {
+            r.failure = e;
+        } catch (SQLException e) {
+            r.failure = errors.map(r.what, e);
+        } catch (RuntimeException e) {
+            r.failure = new StoreException("SQLite could not " + r.what + ": " + e, e);
+        }
+        r.result = null;
+        try {
+            cache.execute("ROLLBACK TO op");
+            cache.execute("RELEASE op");
+            return true;
+        } catch (SQLException e) {
+            LOG.warn("SQLite lost the group transaction after a failed write ({})", r.what, e);
+            return false;
+        }
+    }
+
+    private void completeAll(List<Request<?>> group) {
+        List<Request<?>> done = List.copyOf(group);
+        try {
+            completions.execute(() -> done.forEach(Request::complete));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Completion executor is shut down; completing on the writer thread");
+            done.forEach(Request::complete);
+        }
+    }
+
+    // --- operations, called by requests inside the transaction ---
+
+    /** The version of the unexpired item at {@code key}, or null. */
+    Long liveVersion(String table, Key key, Instant now) throws SQLException {
+        PreparedStatement ps = cache.get(Sql.selectState(table));
+        ps.setString(1, key.pk());
+        ps.setString(2, key.sk());
+        try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            long version = rs.getLong(1);
+            long expiresAt = rs.getLong(2);
+            boolean expires = !rs.wasNull();
+            return expires && now.getEpochSecond() >= expiresAt ? null : version;
+        }
+    }
+
+    long put(WriteOp.Put put, Instant now, int index) throws SQLException {
+        Long current = liveVersion(put.table(), put.key(), now);
+        check(put, current, index);
+        return write(put, current);
+    }
+
+    private long write(WriteOp.Put put, Long current) throws SQLException {
+        long version = current == null ? 1 : current + 1;
+        PreparedStatement ps = cache.get(Sql.upsert(put.table()));
+        ps.setString(1, put.key().pk());
+        ps.setString(2, put.key().sk());
+        ps.setLong(3, version);
+        if (put.expiresAt() == null) {
+            ps.setNull(4, Types.INTEGER);
+        } else {
+            ps.setLong(4, put.expiresAt().getEpochSecond());
+        }
+        ps.setBytes(5, put.payload());
+        ps.executeUpdate();
+        return version;
+    }
+
+    boolean delete(WriteOp.Delete delete, Instant now, int index) throws SQLException {
+        Long current = liveVersion(delete.table(), delete.key(), now);
+        check(delete, current, index);
+        remove(delete.table(), delete.key());
+        return current != null;
+    }
+
+    private void remove(String table, Key key) throws SQLException {
+        PreparedStatement ps = cache.get(Sql.delete(table));
+        ps.setString(1, key.pk());
+        ps.setString(2, key.sk());
+        ps.executeUpdate();
+    }
+
+    /** Checks every condition first, then applies: all or nothing (the savepoint undoes a partial failure). */
+    List<Long> transact(List<WriteOp> ops, Instant now) throws SQLException {
+        List<Long> currents = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            WriteOp op = ops.get(i);
+            Long current = liveVersion(op.table(), op.key(), now);
+            check(op, current, i);
+            currents.add(current);
+        }
+        List<Long> versions = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            WriteOp op = ops.get(i);
+            if (op instanceof WriteOp.Put put) {
+                versions.add(write(put, currents.get(i)));
+            } else {
+                if (op instanceof WriteOp.Delete) {
+                    remove(op.table(), op.key());
+                }
+                versions.add(0L);
+            }
+        }
+        return versions;
+    }
+
+    /** Unconditional puts and deletes. */
+    void batch(List<WriteOp> writes, Instant now) throws SQLException {
+        for (WriteOp op : writes) {
+            if (op instanceof WriteOp.Put put) {
+                write(put, liveVersion(put.table(), put.key(), now));
+            } else if (op instanceof WriteOp.Delete) {
+                remove(op.table(), op.key());
+            } else {
+                throw new IllegalArgumentException("a batch holds puts and deletes only, not " + op);
+            }
+        }
+    }
+
+    void createTable(String name) throws SQLException {
+        cache.execute(Sql.createItemTable(name));
+        Schema.register(cache.connection(), name, clock);
+    }
+
+    private static void check(WriteOp op, Long current, int index) {
+        Condition c = op.condition();
+        boolean holds;
+        if (c instanceof Condition.None) {
+            holds = true;
+        } else if (c instanceof Condition.IfAbsent) {
+            holds = current == null;
+        } else if (c instanceof Condition.IfExists) {
+            holds = current != null;
+        } else if (c instanceof Condition.IfVersion v) {
+            holds = current != null && current == v.version();
+        } else {
+            throw new IllegalArgumentException("unknown condition " + c);
+        }
+        if (!holds) {
+            String state = current == null ? "no item" : "version " + current;
+            throw new ConditionFailedException("condition " + c + " failed for " + op.key() + " in store '"
+                    + op.table() + "': found " + state + (index >= 0 ? " (transaction operation " + index + ")" : ""),
+                    op.key(), index, null);
+        }
+    }
+}
