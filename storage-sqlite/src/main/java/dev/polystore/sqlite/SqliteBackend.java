@@ -153,6 +153,11 @@ final class SqliteBackend implements StorageBackend {
         return CAPABILITIES;
     }
 
+    /** Transactions the writer has committed (each may hold many callers' writes). */
+    long commits() {
+        return writer.commits();
+    }
+
     /** The schema version the file had when opened (0 for a new file). */
     int schemaVersionFound() {
         return schemaVersionFound;
@@ -307,6 +312,8 @@ final class SqliteBackend implements StorageBackend {
             details.putAll(Connections.pragmas(r.connection()));
             details.put("schema_version", String.valueOf(Schema.version(r.connection())));
             details.put("queued_writes", String.valueOf(writer.pending()));
+            details.put("commits", String.valueOf(writer.commits()));
+            details.put("writes_committed", String.valueOf(writer.committedRequests()));
             details.put("readers", String.valueOf(readerConnections.size()));
             return new Health(true, name(), Duration.ofNanos(System.nanoTime() - start), details);
         });

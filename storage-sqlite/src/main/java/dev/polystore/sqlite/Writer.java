@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +81,8 @@ final class Writer {
     private final int maxOps;
     private final LinkedBlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong committedRequests = new AtomicLong();
 
     Writer(StatementCache cache, Transactions transactions, SqliteErrors errors, Clock clock, Executor completions,
            int maxOps, String threadName) {
@@ -115,6 +118,16 @@ final class Writer {
 
     int pending() {
         return queue.size();
+    }
+
+    /** Transactions committed so far. */
+    long commits() {
+        return commits.get();
+    }
+
+    /** Requests (puts, deletes, transactions, batches, table creations) committed so far. */
+    long committedRequests() {
+        return committedRequests.get();
     }
 
     StatementCache statements() {
@@ -204,6 +217,8 @@ final class Writer {
         }
         try {
             cache.execute("COMMIT");
+            commits.incrementAndGet();
+            committedRequests.addAndGet(group.stream().filter(r -> r.failure == null).count());
         } catch (SQLException e) {
             LOG.warn("COMMIT of {} writes failed", group.size(), e);
             for (Request<?> r : group) {
