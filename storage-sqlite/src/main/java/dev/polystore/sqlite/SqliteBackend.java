@@ -69,6 +69,8 @@ final class SqliteBackend implements StorageBackend {
             EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Set on this backend's callback threads, so that close() called from a callback does not wait for itself. */
+    private static final ThreadLocal<SqliteBackend> CALLBACK_OWNER = new ThreadLocal<>();
 
     private final SqliteSettings settings;
     private final Clock clock;
@@ -90,8 +92,12 @@ final class SqliteBackend implements StorageBackend {
         this.errors = errors;
         this.schemaVersionFound = schemaVersionFound;
         int id = INSTANCES.incrementAndGet();
+        ThreadFactory callbackThreads = threads("polystore-sqlite-" + id + "-callback-");
         this.completions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                threads("polystore-sqlite-" + id + "-callback-"));
+                r -> callbackThreads.newThread(() -> {
+                    CALLBACK_OWNER.set(this);
+                    r.run();
+                }));
         this.writer = new Writer(writerConnection, new Transactions(settings.busyTimeout()), errors, clock, completions,
                 settings.groupCommitMaxOps(), "polystore-sqlite-" + id + "-writer");
         this.readerConnections = List.copyOf(readers);
@@ -135,6 +141,9 @@ final class SqliteBackend implements StorageBackend {
         } catch (SQLException e) {
             opened.forEach(StatementCache::close);
             StoreException mapped = errors.map("open the database", e);
+            if (mapped instanceof UnavailableException) {
+                throw mapped;
+            }
             throw new ConfigurationException(config.fullKey(SqliteSettings.PATH) + " = \"" + settings.path()
                     + "\": " + mapped.getMessage(), e);
         } catch (RuntimeException e) {
@@ -425,7 +434,7 @@ final class SqliteBackend implements StorageBackend {
         checkpointAndClose();
         readerConnections.forEach(StatementCache::close);
         completions.shutdown();
-        if (!Thread.currentThread().getName().contains("-callback-")) {
+        if (CALLBACK_OWNER.get() != this) {
             try {
                 if (!completions.awaitTermination(30, TimeUnit.SECONDS)) {
                     LOG.warn("SQLite callbacks still running 30 s after close");

@@ -76,11 +76,11 @@ final class SqliteErrors {
      * The portable error for a failed {@code COMMIT}. An I/O error while committing may leave
      * the transaction durable in the write-ahead log or not, so those writes are in doubt.
      */
-    StoreException mapCommit(String what, SQLException e) {
+    StoreException mapCommit(String what, dev.polystore.Key key, SQLException e) {
         int code = primaryCode(e);
         if (code == SQLITE_IOERR || code == SQLITE_CORRUPT || code < 0) {
-            return new OutcomeUnknownException("SQLite failed while committing " + what + " in " + location + " ("
-                    + e.getMessage() + "): the writes may or may not be durable; read the items back", null, e);
+            return new OutcomeUnknownException("SQLite failed while committing (" + what + ") in " + location + " ("
+                    + e.getMessage() + "): the writes may or may not be durable; read the items back", key, e);
         }
         return map("commit " + what, e);
     }

@@ -224,7 +224,7 @@ final class Writer {
             for (Request<?> r : group) {
                 if (r.failure == null) {
                     r.result = null;
-                    r.failure = errors.mapCommit(r.what, e);
+                    r.failure = errors.mapCommit(r.what, r.key, e);
                 }
             }
             transactions.rollbackQuietly(cache.connection());

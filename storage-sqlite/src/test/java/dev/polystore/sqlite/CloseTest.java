@@ -84,6 +84,22 @@ class CloseTest {
     }
 
     @Test
+    void closeFromACallbackDoesNotWaitForItself() {
+        Storage storage = Sqlite.open(dir.resolve("cb.db"));
+        Store<String> s = Sqlite.strings(storage);
+        CompletableFuture<Item<String>> later = new CompletableFuture<>();
+        CompletableFuture<Void> closedInCallback = s.put(Item.of("p", "a", "v")).thenAccept(item -> {
+            s.put(Item.of("p", "b", "v")).whenComplete((v, e) -> later.complete(v));
+            storage.close();
+        });
+        await(closedInCallback);
+        assertEquals(1, await(later).version(), "a write queued before close, from the callback, is committed");
+        try (Storage again = Sqlite.open(dir.resolve("cb.db"))) {
+            assertEquals(2, await(Sqlite.strings(again).query("p", "")).size());
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndHealthReportsClosed() {
         Storage storage = Sqlite.open(dir.resolve("h.db"));
         assertTrue(await(storage.health()).healthy());

@@ -58,11 +58,12 @@ class SqliteErrorsTest {
     @Test
     void anIoErrorWhileCommittingLeavesTheOutcomeUnknown() {
         SQLiteException cause = sqlite(SQLiteErrorCode.SQLITE_IOERR_FSYNC);
-        StoreException e = errors.mapCommit("write x", cause);
+        StoreException e = errors.mapCommit("write x", dev.polystore.Key.of("p", "s"), cause);
         assertInstanceOf(OutcomeUnknownException.class, e);
         assertSame(cause, e.getCause());
+        assertEquals(dev.polystore.Key.of("p", "s"), ((OutcomeUnknownException) e).key().orElseThrow());
         // A busy or full disk at commit means SQLite rolled back: nothing written, retry later.
-        assertInstanceOf(UnavailableException.class, errors.mapCommit("write x", sqlite(SQLiteErrorCode.SQLITE_FULL)));
+        assertInstanceOf(UnavailableException.class, errors.mapCommit("write x", null, sqlite(SQLiteErrorCode.SQLITE_FULL)));
     }
 
     @Test
