@@ -27,13 +27,15 @@ import org.slf4j.LoggerFactory;
  *       demand.</li>
  *   <li>Version 2: the table registry {@code _polystore_tables}, listing every item table so
  *       that later migrations can reach all of them; existing item tables are registered.</li>
+ *   <li>Version 3: a partial index on {@code expires_at} of every item table
+ *       ({@link Sql#createExpiryIndex}), so that expired items can be purged cheaply.</li>
  * </ul>
  */
 final class Schema {
     private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
 
     /** The version this code writes. */
-    static final int CURRENT = 2;
+    static final int CURRENT = 3;
     static final String VERSION_TABLE = "_polystore_schema";
     static final String TABLES_TABLE = "_polystore_tables";
 
@@ -62,6 +64,12 @@ final class Schema {
                 }
                 for (String name : existing) {
                     register(c, name, clock);
+                }
+            },
+            // 3: expiry index on every item table.
+            (c, clock) -> {
+                for (String name : tables(c)) {
+                    Connections.exec(c, Sql.createExpiryIndex(name));
                 }
             });
 
@@ -113,6 +121,18 @@ final class Schema {
              ResultSet rs = s.executeQuery("SELECT version FROM " + VERSION_TABLE + " WHERE id = 1")) {
             return rs.next() ? rs.getInt(1) : 0;
         }
+    }
+
+    /** The store names of every registered item table. */
+    static List<String> tables(Connection c) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM " + TABLES_TABLE
+                + " ORDER BY name")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
     }
 
     /** Records an item table in the registry (idempotent). */

@@ -42,6 +42,21 @@ final class Sql {
                 + "PRIMARY KEY (pk, sk))";
     }
 
+    /**
+     * A partial index of the items that expire, so that purging expired items reads only those;
+     * items without expiry (the common case) cost nothing in it.
+     */
+    static String createExpiryIndex(String name) {
+        return "CREATE INDEX IF NOT EXISTS \"" + ITEM_TABLE_PREFIX + Keys.requireTableName(name) + "_expiry\" ON "
+                + itemTable(name) + " (expires_at) WHERE expires_at IS NOT NULL";
+    }
+
+    /** Deletes at most {@code ?2} items expired at {@code ?1} (epoch seconds), through the expiry index. */
+    static String purgeExpired(String table) {
+        return "DELETE FROM " + itemTable(table) + " WHERE rowid IN (SELECT rowid FROM " + itemTable(table)
+                + " WHERE expires_at <= ? LIMIT ?)";
+    }
+
     static String selectItem(String table) {
         return "SELECT version, expires_at, payload FROM " + itemTable(table) + " WHERE pk = ? AND sk = ?";
     }

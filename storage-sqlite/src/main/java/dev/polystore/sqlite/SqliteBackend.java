@@ -99,7 +99,7 @@ final class SqliteBackend implements StorageBackend {
                     r.run();
                 }));
         this.writer = new Writer(writerConnection, new Transactions(settings.busyTimeout()), errors, clock, completions,
-                settings.groupCommitMaxOps(), "polystore-sqlite-" + id + "-writer");
+                settings.groupCommitMaxOps(), settings.expiryPurgeInterval(), "polystore-sqlite-" + id + "-writer");
         this.readerConnections = List.copyOf(readers);
         this.idleReaders = new ArrayBlockingQueue<>(readers.size(), false, readers);
         this.readerThreads = new ThreadPoolExecutor(readers.size(), readers.size(), 0, TimeUnit.SECONDS,
@@ -165,6 +165,16 @@ final class SqliteBackend implements StorageBackend {
     /** Transactions the writer has committed (each may hold many callers' writes). */
     long commits() {
         return writer.commits();
+    }
+
+    /** Deletes every expired item now, through the writer queue. @return how many */
+    CompletableFuture<Long> purgeExpired() {
+        return write(writer.purgeRequest(Integer.MAX_VALUE));
+    }
+
+    /** Expired items deleted by purges so far. */
+    long purged() {
+        return writer.purged();
     }
 
     /** The schema version the file had when opened (0 for a new file). */
@@ -323,6 +333,7 @@ final class SqliteBackend implements StorageBackend {
             details.put("queued_writes", String.valueOf(writer.pending()));
             details.put("commits", String.valueOf(writer.commits()));
             details.put("writes_committed", String.valueOf(writer.committedRequests()));
+            details.put("expired_items_purged", String.valueOf(writer.purged()));
             details.put("readers", String.valueOf(readerConnections.size()));
             return new Health(true, name(), Duration.ofNanos(System.nanoTime() - start), details);
         });
@@ -331,6 +342,9 @@ final class SqliteBackend implements StorageBackend {
     }
 
     private <T> CompletableFuture<T> read(String what, Read<T> read) {
+        if (closed) {
+            return closedFuture();
+        }
         CompletableFuture<T> future = new CompletableFuture<>();
         ReadTask task = new ReadTask(future, what, () -> {
             StatementCache r = idleReaders.poll();
@@ -353,15 +367,12 @@ final class SqliteBackend implements StorageBackend {
             }
             complete(future, value, failure);
         });
-        synchronized (lifecycle) {
-            if (closed) {
-                return closedFuture();
-            }
-            try {
-                readerThreads.execute(task);
-            } catch (RejectedExecutionException e) {
-                return CompletableFuture.failedFuture(new UnavailableException("the SQLite backend is closing", e));
-            }
+        // No lock: a read that slips in while close() starts still runs (shutdown lets queued
+        // reads finish); one submitted after the shutdown is rejected here.
+        try {
+            readerThreads.execute(task);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new UnavailableException("the SQLite backend is closed", e));
         }
         return future;
     }

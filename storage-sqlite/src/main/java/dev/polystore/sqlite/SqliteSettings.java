@@ -20,9 +20,10 @@ import java.util.Set;
  * @param pageSizeSet whether {@code page_size} was configured (then an existing file must match)
  * @param cacheSizeKib the page cache of each connection, in KiB
  * @param groupCommitMaxOps most write operations committed together in one transaction
+ * @param expiryPurgeInterval how often the writer deletes expired items; zero for never
  */
 record SqliteSettings(Path path, Synchronous synchronous, Duration busyTimeout, int readers, int pageSize,
-                      boolean pageSizeSet, int cacheSizeKib, int groupCommitMaxOps) {
+                      boolean pageSizeSet, int cacheSizeKib, int groupCommitMaxOps, Duration expiryPurgeInterval) {
 
     static final String PATH = "path";
     static final String SYNCHRONOUS = "synchronous";
@@ -31,6 +32,7 @@ record SqliteSettings(Path path, Synchronous synchronous, Duration busyTimeout, 
     static final String PAGE_SIZE = "page_size";
     static final String CACHE_SIZE_KIB = "cache_size_kib";
     static final String GROUP_COMMIT_MAX_OPS = "group_commit_max_ops";
+    static final String EXPIRY_PURGE_INTERVAL_S = "expiry_purge_interval_s";
 
     static final String DEFAULT_PATH = ".blue/blue.db";
     static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(5);
@@ -38,6 +40,7 @@ record SqliteSettings(Path path, Synchronous synchronous, Duration busyTimeout, 
     static final int DEFAULT_PAGE_SIZE = 4096;
     static final int DEFAULT_CACHE_SIZE_KIB = 8192;
     static final int DEFAULT_GROUP_COMMIT_MAX_OPS = 1000;
+    static final int DEFAULT_EXPIRY_PURGE_INTERVAL_S = 60;
 
     /** SQLite's {@code synchronous} levels, with the number {@code PRAGMA synchronous} reports. */
     enum Synchronous {
@@ -82,7 +85,9 @@ record SqliteSettings(Path path, Synchronous synchronous, Duration busyTimeout, 
         }
         int cache = config.intValue(CACHE_SIZE_KIB, DEFAULT_CACHE_SIZE_KIB, 64, 4 * 1024 * 1024);
         int maxOps = config.intValue(GROUP_COMMIT_MAX_OPS, DEFAULT_GROUP_COMMIT_MAX_OPS, 1, 100_000);
+        int purge = config.intValue(EXPIRY_PURGE_INTERVAL_S, DEFAULT_EXPIRY_PURGE_INTERVAL_S, 0, 86_400);
         config.rejectUnknownKeys();
-        return new SqliteSettings(path, synchronous, busy, readers, pageSize, pageSizeSet, cache, maxOps);
+        return new SqliteSettings(path, synchronous, busy, readers, pageSize, pageSizeSet, cache, maxOps,
+                Duration.ofSeconds(purge));
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,11 +82,15 @@ final class Writer {
     private final int maxOps;
     private final LinkedBlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final long purgeIntervalNanos;
+    private long lastPurge = System.nanoTime();
+    private final AtomicLong purged = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedRequests = new AtomicLong();
 
     Writer(StatementCache cache, Transactions transactions, SqliteErrors errors, Clock clock, Executor completions,
-           int maxOps, String threadName) {
+           int maxOps, java.time.Duration purgeInterval, String threadName) {
+        this.purgeIntervalNanos = purgeInterval.toNanos();
         this.cache = cache;
         this.transactions = transactions;
         this.errors = errors;
@@ -139,10 +144,18 @@ final class Writer {
         while (true) {
             Request<?> next;
             try {
-                next = queue.take();
+                if (purgeIntervalNanos > 0) {
+                    next = queue.poll(Math.max(0, lastPurge + purgeIntervalNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } else {
+                    next = queue.take();
+                }
             } catch (InterruptedException e) {
                 // Nobody interrupts this thread on purpose; keep serving until stopped.
                 LOG.debug("SQLite writer interrupted; continuing until stopped");
+                continue;
+            }
+            if (next == null) {
+                purgeInBackground();
                 continue;
             }
             group.clear();
@@ -176,7 +189,56 @@ final class Writer {
             if (stop) {
                 return;
             }
+            if (purgeIntervalNanos > 0 && System.nanoTime() - lastPurge >= purgeIntervalNanos) {
+                purgeInBackground();
+            }
         }
+    }
+
+    /** Items deleted by purges so far. */
+    long purged() {
+        return purged.get();
+    }
+
+    /** A request that deletes up to {@code perTable} expired items of every store. */
+    Request<Long> purgeRequest(int perTable) {
+        return new Request<>(1, "purge expired items", null, (w, now) -> w.purge(now, perTable));
+    }
+
+    /** The periodic purge: a bounded amount of work, its own transaction, failures only logged. */
+    private void purgeInBackground() {
+        lastPurge = System.nanoTime();
+        Request<Long> purge = purgeRequest(PURGE_BATCH);
+        commitGroup(List.of(purge));
+        if (purge.failure != null) {
+            LOG.debug("Purging expired items failed; trying again in the next interval", purge.failure);
+        } else if (purgeIncomplete) {
+            // More may be waiting: run again after the next group or poll instead of a full interval.
+            lastPurge -= purgeIntervalNanos;
+        }
+    }
+
+    private static final int PURGE_BATCH = 500;
+    /** Whether the last purge stopped at its limit in some table. */
+    private boolean purgeIncomplete;
+
+    private long purge(Instant now, int perTable) throws SQLException {
+        long deleted = 0;
+        boolean incomplete = false;
+        for (String table : Schema.tables(cache.connection())) {
+            PreparedStatement ps = cache.get(Sql.purgeExpired(table));
+            ps.setLong(1, now.getEpochSecond());
+            ps.setInt(2, perTable);
+            int n = ps.executeUpdate();
+            deleted += n;
+            incomplete |= n >= perTable;
+        }
+        purgeIncomplete = incomplete;
+        purged.addAndGet(deleted);
+        if (deleted > 0) {
+            LOG.debug("Purged {} expired items", deleted);
+        }
+        return deleted;
     }
 
     private void commitGroup(List<Request<?>> group) {
@@ -364,6 +426,7 @@ final class Writer {
 
     void createTable(String name) throws SQLException {
         cache.execute(Sql.createItemTable(name));
+        cache.execute(Sql.createExpiryIndex(name));
         Schema.register(cache.connection(), name, clock);
     }
 

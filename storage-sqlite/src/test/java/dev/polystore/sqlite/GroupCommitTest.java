@@ -36,7 +36,7 @@ class GroupCommitTest {
     @Test
     void queuedWritesCommitTogetherAndAFailedConditionFailsOnlyItsOwnWrite() throws Exception {
         Path db = dir.resolve("g.db");
-        try (Storage storage = Sqlite.open(db, Map.of("busy_timeout_ms", "60000"))) {
+        try (Storage storage = Sqlite.open(db, Map.of("busy_timeout_ms", "60000", "expiry_purge_interval_s", "0"))) {
             Store<String> s = Sqlite.strings(storage);
             await(s.put(Item.of("p", "taken", "first")));
             long commitsBefore = Sqlite.backend(storage).commits();
@@ -93,7 +93,7 @@ class GroupCommitTest {
     @Test
     void groupsAreCappedByGroupCommitMaxOps() throws Exception {
         Path db = dir.resolve("cap.db");
-        try (Storage storage = Sqlite.open(db, Map.of("busy_timeout_ms", "60000", "group_commit_max_ops", "10"))) {
+        try (Storage storage = Sqlite.open(db, Map.of("busy_timeout_ms", "60000", "group_commit_max_ops", "10", "expiry_purge_interval_s", "0"))) {
             Store<String> s = Sqlite.strings(storage);
             await(s.put(Item.of("p", "warm", "up")));
             long before = Sqlite.backend(storage).commits();

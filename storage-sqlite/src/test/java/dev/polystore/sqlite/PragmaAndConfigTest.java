@@ -90,6 +90,7 @@ class PragmaAndConfigTest {
         assertMessage("storage.sqlite.page_size", Map.of("page_size", "5000"));
         assertMessage("storage.sqlite.cache_size_kib", Map.of("cache_size_kib", "lots"));
         assertMessage("storage.sqlite.group_commit_max_ops", Map.of("group_commit_max_ops", "0"));
+        assertMessage("storage.sqlite.expiry_purge_interval_s", Map.of("expiry_purge_interval_s", "-5"));
         assertMessage("storage.sqlite.jounal_mode", Map.of("jounal_mode", "wal"));
         assertTrue(!Files.exists(dir.resolve("bad.db")), "nothing is created when the config is wrong");
     }

@@ -74,10 +74,12 @@ class SchemaMigrationTest {
             assertEquals("hi", item.value());
             assertEquals(3, item.version());
         }
-        assertEquals(List.of("2"), column(db, "SELECT version FROM _polystore_schema"));
-        assertEquals(List.of("kit"), column(db, "SELECT name FROM _polystore_tables"), "existing item tables are registered");
+        assertEquals(List.of(String.valueOf(Schema.CURRENT)), column(db, "SELECT version FROM _polystore_schema"));
+        assertEquals(List.of("kit"), column(db, "SELECT name FROM _polystore_tables"), "version 2 registers existing item tables");
+        assertEquals(List.of("store_kit_expiry"), column(db, "SELECT name FROM sqlite_schema WHERE type = 'index' "
+                + "AND tbl_name = 'store_kit' AND sql IS NOT NULL"), "version 3 indexes expiry of existing item tables");
         try (Storage storage = Sqlite.open(db)) {
-            assertEquals(2, Sqlite.backend(storage).schemaVersionFound(), "the migration does not run twice");
+            assertEquals(Schema.CURRENT, Sqlite.backend(storage).schemaVersionFound(), "the migrations do not run twice");
         }
     }
 
