@@ -5,6 +5,8 @@ import dev.polystore.KeyRange;
 import dev.polystore.internal.Keys;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every SQL statement the backend runs. The only identifier ever spliced into SQL is an item
@@ -22,9 +24,35 @@ final class Sql {
     private Sql() {
     }
 
+    /** Quoted item-table names by store name; each name is checked once. */
+    private static final Map<String, String> QUOTED = new ConcurrentHashMap<>();
+
     /** The quoted name of the item table of store {@code name}. */
     static String itemTable(String name) {
-        return "\"" + ITEM_TABLE_PREFIX + Keys.requireTableName(name) + "\"";
+        String quoted = QUOTED.get(name);
+        if (quoted == null) {
+            quoted = "\"" + ITEM_TABLE_PREFIX + Keys.requireTableName(name) + "\"";
+            if (QUOTED.size() < 10_000) {
+                QUOTED.put(name, quoted);
+            }
+        }
+        return quoted;
+    }
+
+    /** The statements of one item table, built once per table. */
+    record TableSql(String selectItem, String selectState, String upsert, String delete) {
+        private static final Map<String, TableSql> BY_TABLE = new ConcurrentHashMap<>();
+
+        static TableSql of(String table) {
+            TableSql sql = BY_TABLE.get(table);
+            if (sql == null) {
+                sql = new TableSql(Sql.selectItem(table), Sql.selectState(table), Sql.upsert(table), Sql.delete(table));
+                if (BY_TABLE.size() < 10_000) {
+                    BY_TABLE.put(table, sql);
+                }
+            }
+            return sql;
+        }
     }
 
     /**

@@ -194,7 +194,7 @@ final class SqliteBackend implements StorageBackend {
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return write(new Writer.Request<Void>(1, "create store '" + table + "'", null, (w, now) -> {
+        return write(new Writer.Request<Void>(1, () -> "create store '" + table + "'", null, (w, now) -> {
             w.createTable(table);
             return null;
         })).thenApply(v -> {
@@ -205,27 +205,27 @@ final class SqliteBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Long> put(WriteOp.Put put) {
-        return write(new Writer.Request<>(1, "write " + put.key() + " to store '" + put.table() + "'", put.key(),
+        return write(new Writer.Request<>(1, () -> "write " + put.key() + " to store '" + put.table() + "'", put.key(),
                 (w, now) -> w.put(put, now, -1)));
     }
 
     @Override
     public CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
-        return write(new Writer.Request<>(1, "delete " + delete.key() + " from store '" + delete.table() + "'",
+        return write(new Writer.Request<>(1, () -> "delete " + delete.key() + " from store '" + delete.table() + "'",
                 delete.key(), (w, now) -> w.delete(delete, now, -1)));
     }
 
     @Override
     public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
         List<WriteOp> ops = List.copyOf(operations);
-        return write(new Writer.Request<>(Math.max(1, ops.size()), "commit a transaction of " + ops.size()
+        return write(new Writer.Request<>(Math.max(1, ops.size()), () -> "commit a transaction of " + ops.size()
                 + " operations", ops.size() == 1 ? ops.get(0).key() : null, (w, now) -> w.transact(ops, now)));
     }
 
     @Override
     public CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
         List<WriteOp> ops = List.copyOf(writes);
-        return write(new Writer.Request<Void>(Math.max(1, ops.size()), "write a batch of " + ops.size()
+        return write(new Writer.Request<Void>(Math.max(1, ops.size()), () -> "write a batch of " + ops.size()
                 + " items to store '" + table + "'", null, (w, now) -> {
             w.batch(ops, now);
             return null;
@@ -254,7 +254,7 @@ final class SqliteBackend implements StorageBackend {
     }
 
     private static RawItem getItem(StatementCache r, String table, Key key, Instant now) throws SQLException {
-        PreparedStatement ps = r.get(Sql.selectItem(table));
+        PreparedStatement ps = r.get(Sql.TableSql.of(table).selectItem());
         ps.setString(1, key.pk());
         ps.setString(2, key.sk());
         try (ResultSet rs = ps.executeQuery()) {

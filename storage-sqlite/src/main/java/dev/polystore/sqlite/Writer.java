@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,17 +51,22 @@ final class Writer {
     static final class Request<T> {
         final CompletableFuture<T> future = new CompletableFuture<>();
         final int weight;
-        final String what;
+        private final Supplier<String> what;
         final Key key;
         final Op<T> op;
         T result;
         StoreException failure;
 
-        Request(int weight, String what, Key key, Op<T> op) {
+        /** @param what what the request does, for messages (built only when one is needed) */
+        Request(int weight, Supplier<String> what, Key key, Op<T> op) {
             this.weight = weight;
             this.what = what;
             this.key = key;
             this.op = op;
+        }
+
+        String what() {
+            return what.get();
         }
 
         void complete() {
@@ -72,7 +78,7 @@ final class Writer {
         }
     }
 
-    private static final Request<Void> STOP = new Request<>(0, "stop", null, (w, now) -> null);
+    private static final Request<Void> STOP = new Request<>(0, () -> "stop", null, (w, now) -> null);
 
     private final StatementCache cache;
     private final Transactions transactions;
@@ -202,7 +208,7 @@ final class Writer {
 
     /** A request that deletes up to {@code perTable} expired items of every store. */
     Request<Long> purgeRequest(int perTable) {
-        return new Request<>(1, "purge expired items", null, (w, now) -> w.purge(now, perTable));
+        return new Request<>(1, () -> "purge expired items", null, (w, now) -> w.purge(now, perTable));
     }
 
     /** The periodic purge: a bounded amount of work, its own transaction, failures only logged. */
@@ -251,6 +257,10 @@ final class Writer {
             }
             return;
         }
+        if (group.size() == 1) {
+            commitAlone(group.get(0));
+            return;
+        }
         boolean lost = false;
         for (Request<?> r : group) {
             if (lost) {
@@ -277,6 +287,29 @@ final class Writer {
             transactions.rollbackQuietly(cache.connection());
             return;
         }
+        commit(group);
+    }
+
+    /** A group of one needs no savepoint: if the request fails, the whole transaction is rolled back. */
+    private <T> void commitAlone(Request<T> r) {
+        try {
+            r.result = r.op.apply(this, clock.instant());
+        } catch (StoreException e) {
+            r.failure = e;
+        } catch (SQLException e) {
+            r.failure = errors.map(r.what(), e);
+        } catch (RuntimeException e) {
+            r.failure = new StoreException("SQLite could not " + r.what() + ": " + e, e);
+        }
+        if (r.failure != null) {
+            r.result = null;
+            transactions.rollbackQuietly(cache.connection());
+            return;
+        }
+        commit(List.of(r));
+    }
+
+    private void commit(List<? extends Request<?>> group) {
         try {
             cache.execute("COMMIT");
             commits.incrementAndGet();
@@ -286,7 +319,7 @@ final class Writer {
             for (Request<?> r : group) {
                 if (r.failure == null) {
                     r.result = null;
-                    r.failure = errors.mapCommit(r.what, r.key, e);
+                    r.failure = errors.mapCommit(r.what(), r.key, e);
                 }
             }
             transactions.rollbackQuietly(cache.connection());
@@ -298,7 +331,7 @@ final class Writer {
         try {
             cache.execute("SAVEPOINT op");
         } catch (SQLException e) {
-            r.failure = errors.map(r.what, e);
+            r.failure = errors.map(r.what(), e);
             return false;
         }
         try {
@@ -308,9 +341,9 @@ final class Writer {
         } catch (StoreException e) {
             r.failure = e;
         } catch (SQLException e) {
-            r.failure = errors.map(r.what, e);
+            r.failure = errors.map(r.what(), e);
         } catch (RuntimeException e) {
-            r.failure = new StoreException("SQLite could not " + r.what + ": " + e, e);
+            r.failure = new StoreException("SQLite could not " + r.what() + ": " + e, e);
         }
         r.result = null;
         try {
@@ -318,7 +351,7 @@ final class Writer {
             cache.execute("RELEASE op");
             return true;
         } catch (SQLException e) {
-            LOG.warn("SQLite lost the group transaction after a failed write ({})", r.what, e);
+            LOG.warn("SQLite lost the group transaction after a failed write ({})", r.what(), e);
             return false;
         }
     }
@@ -337,7 +370,7 @@ final class Writer {
 
     /** The version of the unexpired item at {@code key}, or null. */
     Long liveVersion(String table, Key key, Instant now) throws SQLException {
-        PreparedStatement ps = cache.get(Sql.selectState(table));
+        PreparedStatement ps = cache.get(Sql.TableSql.of(table).selectState());
         ps.setString(1, key.pk());
         ps.setString(2, key.sk());
         try (ResultSet rs = ps.executeQuery()) {
@@ -359,7 +392,7 @@ final class Writer {
 
     private long write(WriteOp.Put put, Long current) throws SQLException {
         long version = current == null ? 1 : current + 1;
-        PreparedStatement ps = cache.get(Sql.upsert(put.table()));
+        PreparedStatement ps = cache.get(Sql.TableSql.of(put.table()).upsert());
         ps.setString(1, put.key().pk());
         ps.setString(2, put.key().sk());
         ps.setLong(3, version);
@@ -381,7 +414,7 @@ final class Writer {
     }
 
     private void remove(String table, Key key) throws SQLException {
-        PreparedStatement ps = cache.get(Sql.delete(table));
+        PreparedStatement ps = cache.get(Sql.TableSql.of(table).delete());
         ps.setString(1, key.pk());
         ps.setString(2, key.sk());
         ps.executeUpdate();
