@@ -88,8 +88,13 @@ final class Writer {
     private final int maxOps;
     private final LinkedBlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    /** Most expired items one background purge deletes per store. */
+    private static final int PURGE_BATCH = 500;
+
     private final long purgeIntervalNanos;
     private long lastPurge = System.nanoTime();
+    /** Whether the last purge stopped at its limit in some store. */
+    private boolean purgeIncomplete;
     private final AtomicLong purged = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedRequests = new AtomicLong();
@@ -215,7 +220,13 @@ final class Writer {
     private void purgeInBackground() {
         lastPurge = System.nanoTime();
         Request<Long> purge = purgeRequest(PURGE_BATCH);
-        commitGroup(List.of(purge));
+        try {
+            commitGroup(List.of(purge));
+        } catch (RuntimeException e) {
+            LOG.warn("Purging expired items failed unexpectedly", e);
+            transactions.rollbackQuietly(cache.connection());
+            return;
+        }
         if (purge.failure != null) {
             LOG.debug("Purging expired items failed; trying again in the next interval", purge.failure);
         } else if (purgeIncomplete) {
@@ -224,9 +235,6 @@ final class Writer {
         }
     }
 
-    private static final int PURGE_BATCH = 500;
-    /** Whether the last purge stopped at its limit in some table. */
-    private boolean purgeIncomplete;
 
     private long purge(Instant now, int perTable) throws SQLException {
         long deleted = 0;
