@@ -66,6 +66,8 @@ class GroupCommitTest {
                     puts.add(s.put(Item.of("p", String.format("k%03d", i), "v" + i)));
                 }
                 assertFalse(puts.get(0).isDone(), "no write can commit while another connection holds the lock");
+                assertEquals("first", await(s.get("p", "taken")).orElseThrow().value(),
+                        "reads do not wait for the write lock (WAL)");
                 st.execute("COMMIT");
             }
 

@@ -46,6 +46,20 @@ class KeyOrderTest {
     }
 
     @Test
+    void keysAreStoredAsStandardUtf8() throws Exception {
+        java.nio.file.Path db = dir.resolve("bytes.db");
+        try (Storage storage = Sqlite.open(db)) {
+            await(Sqlite.strings(storage).put(Item.of("p", "a\uD83D\uDE00\uFF61", "v")));
+        }
+        try (java.sql.Connection c = Sqlite.raw(db); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT typeof(sk), hex(sk) FROM store_kit")) {
+            assertEquals("text", rs.getString(1));
+            // 4-byte UTF-8 for U+1F600 (not CESU-8 surrogate halves), so BINARY order is code-point order.
+            assertEquals("61F09F9880EFBDA1", rs.getString(2));
+        }
+    }
+
+    @Test
     void queriesMatchTheReferenceOrderOnRandomKeys() {
         Random random = new Random(20261122);
         Set<String> keys = new LinkedHashSet<>();
