@@ -16,6 +16,9 @@ import org.sqlite.SQLiteConfig;
  * never a silent default.
  */
 final class Connections {
+    /** Bytes of WAL file kept after a checkpoint (64 MiB). */
+    static final long JOURNAL_SIZE_LIMIT = 64L * 1024 * 1024;
+
     private final SqliteSettings settings;
     private final String url;
 
@@ -39,6 +42,9 @@ final class Connections {
                         + "); WAL needs a local file system with shared memory, not a network share");
             }
             common(c, false);
+            // After a checkpoint, a WAL file grown by a burst of writes is truncated back to this.
+            exec(c, "PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT);
+            expect(queryLong(c, "PRAGMA journal_size_limit"), JOURNAL_SIZE_LIMIT, "journal_size_limit");
             checkFileFormat(c);
             ok = true;
             return c;

@@ -462,6 +462,12 @@ final class SqliteBackend implements StorageBackend {
     private void checkpointAndClose() {
         StatementCache w = writer.statements();
         try {
+            // Refreshes query-planner statistics where SQLite thinks they are worth it (cheap).
+            Connections.exec(w.connection(), "PRAGMA optimize");
+        } catch (SQLException e) {
+            LOG.debug("PRAGMA optimize at close failed: {}", e.getMessage());
+        }
+        try {
             Connections.exec(w.connection(), "PRAGMA wal_checkpoint(TRUNCATE)");
         } catch (SQLException e) {
             LOG.info("WAL checkpoint at close did not complete ({}); SQLite finishes it on the next open", e.getMessage());
