@@ -436,11 +436,14 @@ final class SqliteBackend implements StorageBackend {
                         + task.what, null));
             }
         }
-        try {
-            writer.awaitStopped();
-        } catch (InterruptedException e) {
-            interrupted = true;
-            LOG.warn("Interrupted while waiting for queued SQLite writes; they are still being committed");
+        // Queued writes are committed even if this thread is interrupted: the flag is restored at the end.
+        while (true) {
+            try {
+                writer.awaitStopped();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
         checkpointAndClose();
         readerConnections.forEach(StatementCache::close);
