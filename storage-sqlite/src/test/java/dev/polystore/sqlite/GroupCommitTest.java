@@ -93,6 +93,45 @@ class GroupCommitTest {
     }
 
     @Test
+    void conditionalWritesToOneKeyInOneGroupSeeEachOther() throws Exception {
+        try (Storage storage = Sqlite.open(dir.resolve("inc.db"))) {
+            Store<String> s = Sqlite.strings(storage);
+            await(s.put(Item.of("p", "counter", "0")));
+            int threads = 8;
+            int increments = 40;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                List<CompletableFuture<Integer>> workers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    workers.add(CompletableFuture.supplyAsync(() -> {
+                        int conflicts = 0;
+                        for (int i = 0; i < increments; i++) {
+                            while (true) {
+                                Item<String> c = s.get("p", "counter").join().orElseThrow();
+                                String next = String.valueOf(Integer.parseInt(c.value()) + 1);
+                                try {
+                                    s.put(Item.of("p", "counter", next), Condition.ifVersion(c.version())).join();
+                                    break;
+                                } catch (java.util.concurrent.CompletionException e) {
+                                    assertInstanceOf(ConditionFailedException.class, e.getCause());
+                                    conflicts++;
+                                }
+                            }
+                        }
+                        return conflicts;
+                    }, pool));
+                }
+                workers.forEach(Sqlite::await);
+            } finally {
+                pool.shutdown();
+            }
+            Item<String> counter = await(s.get("p", "counter")).orElseThrow();
+            assertEquals(String.valueOf(threads * increments), counter.value(), "no lost update");
+            assertEquals(1 + threads * increments, counter.version());
+        }
+    }
+
+    @Test
     void groupsAreCappedByGroupCommitMaxOps() throws Exception {
         Path db = dir.resolve("cap.db");
         try (Storage storage = Sqlite.open(db, Map.of("busy_timeout_ms", "60000", "group_commit_max_ops", "10", "expiry_purge_interval_s", "0"))) {
