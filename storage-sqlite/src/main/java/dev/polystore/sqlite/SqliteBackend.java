@@ -60,11 +60,16 @@ import org.slf4j.LoggerFactory;
 final class SqliteBackend implements StorageBackend {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteBackend.class);
 
-    /** The same limits as DynamoDB, so code that works here works there. */
+    /**
+     * Transactions have DynamoDB's limits, so a transaction that works here works there. Batch
+     * limits are only the size of one engine call (the API splits larger batches, invisibly to
+     * users), so they are larger than DynamoDB's: a batch chunk is one writer request, and every
+     * chunk waits for a commit.
+     */
     static final int MAX_TRANSACTION_ITEMS = 100;
     static final long MAX_TRANSACTION_BYTES = 4L * 1024 * 1024;
-    static final int MAX_BATCH_GET = 100;
-    static final int MAX_BATCH_WRITE = 25;
+    static final int MAX_BATCH_GET = 500;
+    static final int MAX_BATCH_WRITE = 500;
     private static final Capabilities CAPABILITIES = new Capabilities(
             EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
