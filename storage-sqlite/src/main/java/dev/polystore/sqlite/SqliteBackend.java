@@ -146,7 +146,8 @@ final class SqliteBackend implements StorageBackend {
         } catch (SQLException e) {
             opened.forEach(StatementCache::close);
             StoreException mapped = errors.map("open the database", e);
-            if (mapped instanceof UnavailableException) {
+            if (SqliteErrors.isBusy(e)) {
+                // Another process holds the file past the busy timeout: retryable, not a config error.
                 throw mapped;
             }
             throw new ConfigurationException(config.fullKey(SqliteSettings.PATH) + " = \"" + settings.path()

@@ -104,6 +104,29 @@ class PragmaAndConfigTest {
     }
 
     @Test
+    void aPathThatCannotBeOpenedIsAConfigurationErrorNamingTheKey() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("a-folder.db"));
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> Sqlite.open(folder));
+        assertTrue(e.getMessage().contains("storage.sqlite.path") && e.getMessage().contains("a-folder.db"), e.getMessage());
+        assertTrue(e.getCause() instanceof java.sql.SQLException, "the driver's exception is the cause");
+    }
+
+    @Test
+    void aDatabaseLockedPastTheBusyTimeoutAtOpenIsRetryable() throws Exception {
+        Path db = dir.resolve("locked-at-open.db");
+        try (Storage storage = Sqlite.open(db)) {
+            await(Sqlite.strings(storage).put(Item.of("p", "a", "v")));
+        }
+        try (Connection c = Sqlite.raw(db); Statement s = c.createStatement()) {
+            s.execute("BEGIN EXCLUSIVE");
+            dev.polystore.UnavailableException e = assertThrows(dev.polystore.UnavailableException.class,
+                    () -> Sqlite.open(db, Map.of("busy_timeout_ms", "200")));
+            assertTrue(e.retryable() && e.getMessage().contains("busy_timeout_ms"), e.getMessage());
+            s.execute("ROLLBACK");
+        }
+    }
+
+    @Test
     void parentFoldersAreCreated() {
         Path db = dir.resolve("a/b/c/x.db");
         try (Storage storage = Sqlite.open(db)) {
