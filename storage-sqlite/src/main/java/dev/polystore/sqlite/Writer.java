@@ -259,9 +259,9 @@ final class Writer {
         try {
             transactions.beginImmediate(cache.connection(), cache);
         } catch (SQLException e) {
-            StoreException failure = errors.map("start a write transaction", e);
             for (Request<?> r : group) {
-                r.failure = failure;
+                // One exception per caller: callers may add suppressed exceptions or rethrow.
+                r.failure = errors.map(r.what() + " (starting the write transaction)", e);
             }
             return;
         }
