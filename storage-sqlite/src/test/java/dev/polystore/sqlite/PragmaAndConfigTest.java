@@ -57,6 +57,33 @@ class PragmaAndConfigTest {
     }
 
     @Test
+    void everyKeyCanBeSetInTheTomlFile() throws Exception {
+        Path toml = dir.resolve("polystore.toml");
+        Path db = dir.resolve("from toml/t.db");
+        Files.writeString(toml, String.join("\n",
+                "[storage]",
+                "backend = \"sqlite\"",
+                "[storage.sqlite]",
+                "path = \"" + db.toString().replace("\\", "\\\\") + "\"",
+                "synchronous = \"EXTRA\"",
+                "busy_timeout_ms = 2500",
+                "readers = 3",
+                "page_size = 4096",
+                "cache_size_kib = 1024",
+                "group_commit_max_ops = 50",
+                "expiry_purge_interval_s = 0",
+                ""));
+        try (Storage storage = dev.polystore.StoreFactory.open(dev.polystore.StorageConfig.fromToml(toml))) {
+            Map<String, String> p = await(storage.health()).details();
+            assertEquals("3", p.get("synchronous"));
+            assertEquals("2500", p.get("busy_timeout"));
+            assertEquals("3", p.get("readers"));
+            assertEquals("-1024", p.get("cache_size"));
+        }
+        assertTrue(Files.exists(db));
+    }
+
+    @Test
     void aPageSizeThatDoesNotMatchTheFileIsAnError() {
         Path db = dir.resolve("p.db");
         try (Storage storage = Sqlite.open(db)) {
