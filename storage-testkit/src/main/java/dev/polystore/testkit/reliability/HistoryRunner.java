@@ -180,8 +180,9 @@ final class HistoryRunner {
 
     /**
      * Shrinks a failing history: cuts it after the failing step, then removes ever smaller
-     * chunks of operations, keeping each removal after which some step still mismatches.
-     * Stops after {@code budget} replays.
+     * chunks of operations, keeping each removal after which some step still mismatches, then
+     * leaves out single elements of batches and transactions the same way. Stops after
+     * {@code budget} replays.
      */
     List<HistoryOp> shrink(List<HistoryOp> ops, Mismatch first, int budget) {
         List<HistoryOp> current = new ArrayList<>(ops.subList(0, Math.min(ops.size(), first.step() + 1)));
@@ -211,7 +212,57 @@ final class HistoryRunner {
                 break;
             }
         }
+        // Then make batches and transactions smaller, one element at a time.
+        for (int i = 0; i < current.size() && replays < budget; i++) {
+            boolean smaller = true;
+            while (smaller && replays < budget) {
+                smaller = false;
+                for (HistoryOp variant : withOneElementLess(current.get(i))) {
+                    if (replays >= budget) {
+                        break;
+                    }
+                    List<HistoryOp> candidate = new ArrayList<>(current);
+                    candidate.set(i, variant);
+                    replays++;
+                    Mismatch m = replay(candidate);
+                    if (m != null) {
+                        current = new ArrayList<>(candidate.subList(0, Math.min(candidate.size(), m.step() + 1)));
+                        smaller = true;
+                        break;
+                    }
+                }
+            }
+        }
         return current;
+    }
+
+    /** The batch or transaction {@code op} with each one of its elements left out; nothing for other operations. */
+    private static List<HistoryOp> withOneElementLess(HistoryOp op) {
+        List<HistoryOp> variants = new ArrayList<>();
+        if (op instanceof HistoryOp.BatchPut b && b.keys().size() > 1) {
+            for (int j = 0; j < b.keys().size(); j++) {
+                variants.add(new HistoryOp.BatchPut(b.store(), without(b.keys(), j), without(b.values(), j)));
+            }
+        } else if (op instanceof HistoryOp.BatchGet b && b.keys().size() > 1) {
+            for (int j = 0; j < b.keys().size(); j++) {
+                variants.add(new HistoryOp.BatchGet(b.store(), without(b.keys(), j)));
+            }
+        } else if (op instanceof HistoryOp.BatchDelete b && b.keys().size() > 1) {
+            for (int j = 0; j < b.keys().size(); j++) {
+                variants.add(new HistoryOp.BatchDelete(b.store(), without(b.keys(), j)));
+            }
+        } else if (op instanceof HistoryOp.Tx t && t.parts().size() > 1) {
+            for (int j = 0; j < t.parts().size(); j++) {
+                variants.add(new HistoryOp.Tx(without(t.parts(), j)));
+            }
+        }
+        return variants;
+    }
+
+    private static <T> List<T> without(List<T> list, int index) {
+        List<T> copy = new ArrayList<>(list);
+        copy.remove(index);
+        return List.copyOf(copy);
     }
 
     private Mismatch step(HistoryOp op, int index, Side backend, Side model) {
