@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.polystore.Capability;
 import dev.polystore.Codec;
 import dev.polystore.Condition;
 import dev.polystore.ConditionFailedException;
@@ -493,8 +492,8 @@ public abstract class ReliabilityContract {
         Figures figures = new Figures(storage.backend(), "5 pages under concurrent writes").put("stable keys", n)
                 .put("churn keys", churn.size()).put("writers", writers).put("passes", passes);
         ExecutorService pool = Executors.newFixedThreadPool(writers);
+        List<Future<Void>> running = new ArrayList<>();
         try {
-            List<Future<Void>> running = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
                 Random random = new Random(31L * w + 7);
                 running.add(pool.submit(() -> {
@@ -578,6 +577,9 @@ public abstract class ReliabilityContract {
                 pool.shutdownNow();
                 fail("writers did not stop within " + hangTimeout());
             }
+        }
+        for (Future<Void> writer : running) {
+            writer.get(); // a writer's own failure (a write that failed) fails the test too
         }
         assertTrue(problems.isEmpty(), "a reader paging under concurrent writes saw:\n  " + String.join("\n  ", problems));
     }
