@@ -127,17 +127,18 @@ sealed interface HistoryOp {
         }
     }
 
-    /** A query read page by page to its end. */
-    record QueryPages(int store, int partition, Range range, int limit, boolean descending) implements HistoryOp {
+    /** A query read page by page to its end, by hand with cursors or through {@code Store.forEach}. */
+    record QueryPages(int store, int partition, Range range, int limit, boolean descending, boolean forEach)
+            implements HistoryOp {
         @Override
         public String describe() {
-            return "query " + STORES.get(store) + "[" + KeySpace.PARTITION_LABELS.get(partition) + "] " + range.describe()
-                    + ", " + limit + " per page, " + (descending ? "descending" : "ascending");
+            return (forEach ? "forEach " : "query ") + STORES.get(store) + "[" + KeySpace.PARTITION_LABELS.get(partition) + "] "
+                    + range.describe() + ", " + limit + " per page, " + (descending ? "descending" : "ascending");
         }
 
         @Override
         public String kind() {
-            return "paged query";
+            return forEach ? "forEach" : "paged query";
         }
     }
 

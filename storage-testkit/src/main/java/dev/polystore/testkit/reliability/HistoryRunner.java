@@ -362,6 +362,15 @@ final class HistoryRunner {
         if (q.descending()) {
             base = base.descending();
         }
+        if (q.forEach()) {
+            List<Item<String>> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+            Query query = base;
+            return Outcomes.of(() -> store.forEach(query, seen::add), n -> {
+                synchronized (seen) {
+                    return "items " + side.render(seen) + (n == seen.size() ? "" : " but forEach counted " + n);
+                }
+            });
+        }
         List<Item<String>> all = new ArrayList<>();
         Query next = base;
         for (int pages = 1; ; pages++) {
@@ -475,7 +484,7 @@ final class HistoryRunner {
                 return new HistoryOp.Get(key(r));
             case "paged query":
                 return new HistoryOp.QueryPages(store(r), partition(r), range(r), new int[] {1, 1, 2, 3, 5, 8, 100}[r.nextInt(7)],
-                        r.nextInt(10) < 4);
+                        r.nextInt(10) < 4, r.nextInt(4) == 0);
             case "prefix query":
                 return new HistoryOp.QueryAll(store(r), partition(r), r.nextInt(KeySpace.PREFIXES.size()));
             case "scan":
