@@ -1,5 +1,8 @@
 package dev.polystore.dynamodb;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -12,6 +15,7 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -23,8 +27,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
  * {@link AttemptLog} interceptor the backend needs to tell ambiguous outcomes apart.
  */
 final class ClientFactory {
-    /** Access key used with {@code credentials = "local"}: DynamoDB Local accepts any. */
-    static final String LOCAL_ACCESS_KEY = "polystore-local";
+    /** Access key used with {@code credentials = "local"}: DynamoDB Local accepts any of letters and digits only. */
+    static final String LOCAL_ACCESS_KEY = "polystorelocal";
 
     /**
      * Hooks for tests (fault injection); production uses {@link #NONE}.
@@ -38,8 +42,13 @@ final class ClientFactory {
         static final Hooks NONE = new Hooks(List.of(), UnaryOperator.identity(), b -> { });
     }
 
-    /** The SDK client and the HTTP client under it, which the backend closes after the SDK client. */
-    record Clients(DynamoDbAsyncClient dynamo, SdkAsyncHttpClient http, AwsCredentialsProvider credentials) {
+    /**
+     * The SDK client and what it runs on, which the backend closes after the SDK client. The
+     * event loop group is the backend's own (daemon threads): the SDK's shared default group
+     * waits out a two-second quiet period on every close.
+     */
+    record Clients(DynamoDbAsyncClient dynamo, SdkAsyncHttpClient http, EventLoopGroup eventLoop,
+                   AwsCredentialsProvider credentials) {
     }
 
     private ClientFactory() {
@@ -57,7 +66,9 @@ final class ClientFactory {
     }
 
     static Clients build(DynamoDbSettings s, Hooks hooks) {
-        NettyNioAsyncHttpClient.Builder httpBuilder = NettyNioAsyncHttpClient.builder();
+        EventLoopGroup eventLoop = new NioEventLoopGroup(0, new DefaultThreadFactory("polystore-dynamodb", true));
+        NettyNioAsyncHttpClient.Builder httpBuilder = NettyNioAsyncHttpClient.builder()
+                .eventLoopGroup(SdkEventLoopGroup.create(eventLoop));
         if (s.maxConcurrency() > 0) {
             httpBuilder.maxConcurrency(s.maxConcurrency());
         }
@@ -89,6 +100,6 @@ final class ClientFactory {
                 .httpClient(http)
                 .overrideConfiguration(override.build());
         s.endpointOverride().ifPresent(builder::endpointOverride);
-        return new Clients(builder.build(), http, credentials);
+        return new Clients(builder.build(), http, eventLoop, credentials);
     }
 }

@@ -972,6 +972,8 @@ final class DynamoDbBackend implements StorageBackend {
         closeQuietly(waiter);
         closeQuietly(dynamo);
         closeQuietly(clients.http());
+        // Requests have completed or failed by now; the threads wind down in the background.
+        clients.eventLoop().shutdownGracefully(0, 5, TimeUnit.SECONDS);
         if (clients.credentials() instanceof SdkAutoCloseable c) {
             closeQuietly(c);
         }
