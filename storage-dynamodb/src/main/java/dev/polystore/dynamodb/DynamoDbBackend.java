@@ -451,12 +451,12 @@ final class DynamoDbBackend implements StorageBackend {
         Condition c = op.condition();
         return guard(() -> {
             if (c instanceof Condition.IfAbsent) {
-                return putItem(op, table, token, 1, Items.ABSENT, Map.of());
+                return putItem(op, table, token, 1, Items.ABSENT, Map.of(), false);
             } else if (c instanceof Condition.IfVersion v) {
                 return putItem(op, table, token, v.version() + 1, Items.VERSION_IS,
-                        Map.of(":expected", Items.number(v.version())));
+                        Map.of(":expected", Items.number(v.version())), false);
             } else if (c instanceof Condition.IfExists) {
-                return updateItem(op, table, token, "#v + :one", Items.LIVE).thenCompose(r -> {
+                return updateItem(op, table, token, "#v + :one", Items.LIVE, false).thenCompose(r -> {
                     if (r.failedOver != null) {
                         return CompletableFuture.failedFuture(conditionFailed(op, r.failedOver, r.now, -1, r.failure));
                     }
@@ -471,9 +471,14 @@ final class DynamoDbBackend implements StorageBackend {
     private record UpdateResult(long version, Map<String, AttributeValue> failedOver, long now, Throwable failure) {
     }
 
-    /** {@code PutItem} of a whole new item version under {@code condition}. */
+    /**
+     * {@code PutItem} of a whole new item version under {@code condition}. With
+     * {@code internalCondition} the condition is this backend's (an unconditional put's step),
+     * not the caller's: its failure is reported as a plain {@link ConditionFailedException} for
+     * the caller to act on, never as an unknown outcome.
+     */
     private CompletableFuture<Long> putItem(WriteOp.Put op, String table, String token, long version, String condition,
-                                            Map<String, AttributeValue> extraValues) {
+                                            Map<String, AttributeValue> extraValues, boolean internalCondition) {
         long now = nowSeconds();
         AttemptLog log = new AttemptLog();
         Map<String, AttributeValue> values = new HashMap<>(extraValues);
@@ -498,7 +503,7 @@ final class DynamoDbBackend implements StorageBackend {
                     LOG.debug("Put of {} was applied by an earlier attempt ({}); reporting success", op.key(), log);
                     return Items.versionOrNone(current);
                 }
-                if (log.earlierAttemptMayHaveApplied()) {
+                if (!internalCondition && log.earlierAttemptMayHaveApplied()) {
                     throw unknown(op, log, t);
                 }
                 throw conditionFailed(op, current, now, -1, t);
@@ -510,10 +515,11 @@ final class DynamoDbBackend implements StorageBackend {
     /**
      * {@code UpdateItem} setting payload, expiry and token and {@code v = <versionExpression>},
      * under {@code condition AND NOT_MINE}. A condition failure over this write's own token is
-     * an earlier attempt's success.
+     * an earlier attempt's success; {@code internalCondition} as for {@link #putItem}.
      */
     private CompletableFuture<UpdateResult> updateItem(WriteOp.Put op, String table, String token,
-                                                       String versionExpression, String condition) {
+                                                       String versionExpression, String condition,
+                                                       boolean internalCondition) {
         long now = nowSeconds();
         AttemptLog log = new AttemptLog();
         String update = "SET #p = :p, #wt = :wt, #v = " + versionExpression
@@ -550,7 +556,7 @@ final class DynamoDbBackend implements StorageBackend {
                     LOG.debug("Update of {} was applied by an earlier attempt ({}); reporting success", op.key(), log);
                     return new UpdateResult(Items.versionOrNone(current), null, now, null);
                 }
-                if (log.earlierAttemptMayHaveApplied()) {
+                if (!internalCondition && log.earlierAttemptMayHaveApplied()) {
                     throw unknown(op, log, t);
                 }
                 return new UpdateResult(-1, current, now, t);
@@ -569,12 +575,14 @@ final class DynamoDbBackend implements StorageBackend {
             return CompletableFuture.failedFuture(new UnavailableException(describe(op) + " lost " + UPSERT_ROUNDS
                     + " races in a row with writers that expire or recreate the item; retry later", null));
         }
-        return updateItem(op, table, token, "if_not_exists(#v, :zero) + :one", Items.NOT_EXPIRED).thenCompose(r -> {
+        // Both steps' conditions are internal: an unconditional put may always go ahead, so after
+        // an ambiguous attempt it simply writes again (its own token makes a repeat a no-op).
+        return updateItem(op, table, token, "if_not_exists(#v, :zero) + :one", Items.NOT_EXPIRED, true).thenCompose(r -> {
             if (r.failedOver == null) {
                 return CompletableFuture.completedFuture(r.version);
             }
             // The item is there but expired: start again at version 1, if it is still expired.
-            return putItem(op, table, token, 1, Items.ABSENT, Map.of()).handle((v, e) -> {
+            return putItem(op, table, token, 1, Items.ABSENT, Map.of(), true).handle((v, e) -> {
                 if (e == null) {
                     return CompletableFuture.completedFuture(v);
                 }
