@@ -163,6 +163,9 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Void> prepareTable(String store) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new UnavailableException("the dynamodb backend is closed", null));
+        }
         String table = settings.tableName(store);
         if (table.length() < 3) {
             return CompletableFuture.failedFuture(new ConfigurationException("DynamoDB table name '" + table
