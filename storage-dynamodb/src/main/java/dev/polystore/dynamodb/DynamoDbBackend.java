@@ -983,8 +983,9 @@ final class DynamoDbBackend implements StorageBackend {
         closeQuietly(waiter);
         closeQuietly(dynamo);
         closeQuietly(clients.http());
-        // Requests have completed or failed by now; the threads wind down in the background.
-        clients.eventLoop().shutdownGracefully(0, 5, TimeUnit.SECONDS);
+        // Requests have completed or failed by now; the threads wind down in the background once
+        // the client's connection-close tasks have run (a short quiet period, never waited on here).
+        clients.eventLoop().shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS);
         if (clients.credentials() instanceof SdkAutoCloseable c) {
             closeQuietly(c);
         }

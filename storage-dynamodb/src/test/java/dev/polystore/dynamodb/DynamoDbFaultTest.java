@@ -195,6 +195,51 @@ class DynamoDbFaultTest {
         }
     }
 
+    // ------------------------------------------------------------------ races
+
+    @Nested
+    @DisplayName("a transaction racing another writer")
+    class Races {
+        @Test
+        @DisplayName("an unconditional put whose read went stale is retried with fresh versions, not failed")
+        void staleRead() {
+            Key a = Key.of(pk, "a");
+            Key b = Key.of(pk, "b");
+            seed(b, 1);
+            faults.plan((op, n) -> op.equals("TransactWriteItems") && n == 1 ? Fault.INTERLEAVE : Fault.NONE);
+            faults.interleave(() -> bystander.put(put(b, "theirs", Condition.none(), null)));
+
+            List<Long> versions = await(backend.transact(List.of(
+                    put(b, "mine", Condition.none(), null),
+                    put(a, "a", Condition.ifAbsent(), null))));
+
+            assertEquals(List.of(3L, 1L), versions, "b: seeded v1, theirs v2, mine v3");
+            assertEquals(2, faults.calls("TransactWriteItems"), "cancelled once, committed on the second round");
+            RawItem stored = await(bystander.get(STORE, b)).orElseThrow();
+            assertEquals(3, stored.version());
+            assertArrayEquals(bytes("mine"), stored.payload());
+        }
+
+        @Test
+        @DisplayName("the caller's own failed condition is reported with its operation index, nothing written")
+        void callerCondition() {
+            Key a = Key.of(pk, "a");
+            Key b = Key.of(pk, "b");
+            seed(b, 1);
+            faults.plan((op, n) -> op.equals("TransactWriteItems") && n == 1 ? Fault.INTERLEAVE : Fault.NONE);
+            faults.interleave(() -> bystander.put(put(b, "theirs", Condition.none(), null)));
+
+            StoreException e = failure(backend.transact(List.of(
+                    put(a, "a", Condition.ifAbsent(), null),
+                    put(b, "mine", Condition.ifVersion(1), null))));
+
+            ConditionFailedException cfe = assertInstanceOf(ConditionFailedException.class, e);
+            assertEquals(java.util.OptionalInt.of(1), cfe.operationIndex());
+            assertTrue(cfe.getMessage().contains("found version 2"), cfe.getMessage());
+            assertTrue(await(bystander.get(STORE, a)).isEmpty(), "all or nothing");
+        }
+    }
+
     // ------------------------------------------------------------------ throttling
 
     @Nested

@@ -23,12 +23,14 @@ import software.amazon.awssdk.http.async.SdkAsyncHttpResponseHandler;
  *   <li>{@link Fault#THROTTLE}: the request never reaches DynamoDB; the SDK sees a 400
  *       {@code ThrottlingException} (nothing applied);</li>
  *   <li>{@link Fault#LOSE_RESPONSE}: the request reaches DynamoDB and is applied, then the
- *       response is dropped and the SDK sees an {@link IOException} (it retries).</li>
+ *       response is dropped and the SDK sees an {@link IOException} (it retries);</li>
+ *   <li>{@link Fault#INTERLEAVE}: another client's request runs first, then this one is sent,
+ *       as if the two had raced.</li>
  * </ul>
  * Counts every call per operation ({@code PutItem}, {@code UpdateItem}, ...).
  */
 final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
-    enum Fault { NONE, THROTTLE, LOSE_RESPONSE }
+    enum Fault { NONE, THROTTLE, LOSE_RESPONSE, INTERLEAVE }
 
     /** Chooses the fault of each call; {@code call} counts calls of that operation from 1. */
     interface Plan {
@@ -42,6 +44,8 @@ final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
     private volatile Plan plan = (op, n) -> Fault.NONE;
     /** Runs after a lost response was applied and before the client hears of the loss. */
     private volatile Supplier<CompletableFuture<?>> afterLoss = () -> CompletableFuture.completedFuture(null);
+    /** Runs before a call planned as {@link Fault#INTERLEAVE} is sent. */
+    private volatile Supplier<CompletableFuture<?>> interleave = () -> CompletableFuture.completedFuture(null);
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final Map<Fault, AtomicInteger> injected = new ConcurrentHashMap<>();
 
@@ -57,6 +61,10 @@ final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
         this.afterLoss = action;
     }
 
+    void interleave(Supplier<CompletableFuture<?>> action) {
+        this.interleave = action;
+    }
+
     int calls(String operation) {
         return calls.getOrDefault(operation, new AtomicInteger()).get();
     }
@@ -68,6 +76,7 @@ final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
     void reset() {
         plan = (op, n) -> Fault.NONE;
         afterLoss = () -> CompletableFuture.completedFuture(null);
+        interleave = () -> CompletableFuture.completedFuture(null);
         calls.clear();
         injected.clear();
     }
@@ -86,6 +95,8 @@ final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
                 return throttle(request.responseHandler(), operation + "-" + call);
             case LOSE_RESPONSE:
                 return loseResponse(request);
+            case INTERLEAVE:
+                return interleave.get().handle((v, e) -> e).thenCompose(e -> delegate.execute(request));
             default:
                 return delegate.execute(request);
         }

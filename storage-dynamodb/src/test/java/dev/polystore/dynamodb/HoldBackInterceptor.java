@@ -93,7 +93,7 @@ final class HoldBackInterceptor implements ExecutionInterceptor {
             attributes.putAttribute(HELD, held);
             if (kept.isEmpty()) {
                 String table = r.requestItems().keySet().iterator().next();
-                kept.put(table, KeysAndAttributes.builder().keys(DUMMY).consistentRead(true).build());
+                kept.put(table, KeysAndAttributes.builder().keys(List.of(DUMMY)).consistentRead(true).build());
             }
             return r.toBuilder().requestItems(kept).build();
         }
