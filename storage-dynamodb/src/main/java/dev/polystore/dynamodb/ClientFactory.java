@@ -75,9 +75,10 @@ final class ClientFactory {
         if (s.connectionTimeout() != null) {
             httpBuilder.connectionTimeout(s.connectionTimeout());
         }
-        SdkAsyncHttpClient http = hooks.http().apply(httpBuilder.build());
+        AttemptLog.Registry attempts = new AttemptLog.Registry();
+        SdkAsyncHttpClient http = new AttemptLog.HttpClient(hooks.http().apply(httpBuilder.build()), attempts);
         ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder()
-                .addExecutionInterceptor(new AttemptLog.Interceptor());
+                .addExecutionInterceptor(new AttemptLog.Interceptor(attempts));
         hooks.interceptors().forEach(override::addExecutionInterceptor);
         if (s.apiCallTimeout() != null) {
             override.apiCallTimeout(s.apiCallTimeout());

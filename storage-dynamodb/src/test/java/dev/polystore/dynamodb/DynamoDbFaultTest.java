@@ -280,6 +280,57 @@ class DynamoDbFaultTest {
         }
     }
 
+    // ------------------------------------------------------------------ endpoint down
+
+    @Nested
+    @DisplayName("endpoint down (every connection refused)")
+    class EndpointDown {
+        @Test
+        @DisplayName("reads and writes fail as unavailable (nothing was sent), health is unhealthy; all recover when it is back")
+        void downAndBack() {
+            Key key = Key.of(pk, "k");
+            faults.plan((op, n) -> Fault.REFUSE);
+
+            StoreException write = failure(backend.put(put(key, "v", Condition.ifAbsent(), null)));
+            assertInstanceOf(UnavailableException.class, write, "a refused connection applied nothing: " + write);
+            assertTrue(write.retryable());
+            assertInstanceOf(UnavailableException.class, failure(backend.get(STORE, key)));
+            assertInstanceOf(UnavailableException.class,
+                    failure(backend.query(new dev.polystore.spi.QuerySpec(STORE, pk, dev.polystore.KeyRange.all(), 10,
+                            dev.polystore.Direction.ASCENDING, null))));
+            var health = await(backend.health());
+            assertFalse(health.healthy());
+            assertTrue(health.details().containsKey("error"), health.toString());
+            assertEquals(MAX_ATTEMPTS, faults.calls("PutItem"), "the SDK retried up to max_attempts");
+
+            faults.plan((op, n) -> Fault.NONE);
+            assertTrue(await(backend.health()).healthy(), "healthy again");
+            assertEquals(1L, await(backend.put(put(key, "v", Condition.ifAbsent(), null))));
+            assertArrayEquals(bytes("v"), await(backend.get(STORE, key)).orElseThrow().payload());
+        }
+    }
+
+    // ------------------------------------------------------------------ two clients
+
+    @Nested
+    @DisplayName("two independent clients of one DynamoDB")
+    class TwoClients {
+        @Test
+        @DisplayName("see each other's writes at once and are held to each other's conditions")
+        void shared() {
+            Key key = Key.of(pk, "shared");
+            assertEquals(1L, await(backend.put(put(key, "one", Condition.ifAbsent(), null))));
+            assertArrayEquals(bytes("one"), await(bystander.get(STORE, key)).orElseThrow().payload(), "consistent read");
+            assertInstanceOf(ConditionFailedException.class,
+                    failure(bystander.put(put(key, "two", Condition.ifAbsent(), null))));
+            assertEquals(2L, await(bystander.put(put(key, "two", Condition.ifVersion(1), null))));
+            assertInstanceOf(ConditionFailedException.class,
+                    failure(backend.put(put(key, "stale", Condition.ifVersion(1), null))));
+            assertTrue(await(backend.delete(new WriteOp.Delete(STORE, key, Condition.ifVersion(2)))));
+            assertTrue(await(bystander.get(STORE, key)).isEmpty());
+        }
+    }
+
     // ------------------------------------------------------------------ batches
 
     @Nested

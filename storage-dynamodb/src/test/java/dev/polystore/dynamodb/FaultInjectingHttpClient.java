@@ -1,6 +1,7 @@
 package dev.polystore.dynamodb;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -24,13 +25,15 @@ import software.amazon.awssdk.http.async.SdkAsyncHttpResponseHandler;
  *       {@code ThrottlingException} (nothing applied);</li>
  *   <li>{@link Fault#LOSE_RESPONSE}: the request reaches DynamoDB and is applied, then the
  *       response is dropped and the SDK sees an {@link IOException} (it retries);</li>
+ *   <li>{@link Fault#REFUSE}: the connection is refused, as by an endpoint that is down
+ *       (nothing sent);</li>
  *   <li>{@link Fault#INTERLEAVE}: another client's request runs first, then this one is sent,
  *       as if the two had raced.</li>
  * </ul>
  * Counts every call per operation ({@code PutItem}, {@code UpdateItem}, ...).
  */
 final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
-    enum Fault { NONE, THROTTLE, LOSE_RESPONSE, INTERLEAVE }
+    enum Fault { NONE, THROTTLE, LOSE_RESPONSE, INTERLEAVE, REFUSE }
 
     /** Chooses the fault of each call; {@code call} counts calls of that operation from 1. */
     interface Plan {
@@ -95,6 +98,10 @@ final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
                 return throttle(request.responseHandler(), operation + "-" + call);
             case LOSE_RESPONSE:
                 return loseResponse(request);
+            case REFUSE:
+                ConnectException refused = new ConnectException("injected fault: connection refused (endpoint down)");
+                request.responseHandler().onError(refused);
+                return CompletableFuture.failedFuture(refused);
             case INTERLEAVE:
                 return interleave.get().handle((v, e) -> e).thenCompose(e -> delegate.execute(request));
             default:
