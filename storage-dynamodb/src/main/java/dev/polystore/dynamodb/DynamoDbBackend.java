@@ -9,7 +9,6 @@ import dev.polystore.Direction;
 import dev.polystore.Health;
 import dev.polystore.Key;
 import dev.polystore.KeyRange;
-import dev.polystore.Limits;
 import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
@@ -45,18 +44,14 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
-import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
-import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
-import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
@@ -66,9 +61,6 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
-import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbAsyncWaiter;
@@ -97,7 +89,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * know their new version up front; for unconditional and "if exists" puts the current versions
  * are read first (consistent {@code BatchGetItem}) and turned into version conditions; if
  * another writer gets in between, the transaction is cancelled and tried again with fresh
- * reads, at most {@value #TRANSACTION_ROUNDS} times.
+ * reads, at most {@value Transactions#ROUNDS} times.
  *
  * <p><b>Batches.</b> {@code BatchGetItem} in chunks of 100 and {@code BatchWriteItem} (for
  * deletes) in chunks of 25, unprocessed keys retried with exponential backoff and jitter at most
@@ -123,8 +115,6 @@ final class DynamoDbBackend implements StorageBackend {
     private static final long BATCH_MAX_DELAY_MS = 2_000;
     /** Rounds of an unconditional put racing with expiry and deletes, before giving up. */
     private static final int UPSERT_ROUNDS = 10;
-    /** Rounds of read-then-commit for transactions whose reads went stale. */
-    static final int TRANSACTION_ROUNDS = 5;
     /** Query requests spent filling one page past expired items before returning it short. */
     private static final int QUERY_ROUND_TRIPS = 10;
 
@@ -139,6 +129,7 @@ final class DynamoDbBackend implements StorageBackend {
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private final Map<String, String> prepared = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Transactions transactions;
 
     DynamoDbBackend(DynamoDbSettings settings, ClientFactory.Clients clients, Clock clock, int batchRetries) {
         this.settings = settings;
@@ -147,6 +138,7 @@ final class DynamoDbBackend implements StorageBackend {
         this.waiter = dynamo.waiter();
         this.clock = clock;
         this.batchRetries = batchRetries;
+        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads);
     }
 
     @Override
@@ -412,6 +404,12 @@ final class DynamoDbBackend implements StorageBackend {
             }
             return found;
         });
+    }
+
+    /** Consistent reads of at most 100 keys over any tables, by table name; for transactions. */
+    CompletableFuture<Map<String, List<Map<String, AttributeValue>>>> consistentReads(
+            Map<String, List<Map<String, AttributeValue>>> keys) {
+        return readRound(keys, new HashMap<>(), 0);
     }
 
     /**
@@ -723,233 +721,10 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
-        if (operations.size() > MAX_TRANSACTION_ITEMS) {
-            return CompletableFuture.failedFuture(new ValidationException("transaction has " + operations.size()
-                    + " operations; DynamoDB allows at most " + MAX_TRANSACTION_ITEMS + ": split it"));
-        }
-        long bytes = 0;
-        for (WriteOp op : operations) {
-            table(op.table());
-            bytes += Limits.itemSize(Keys.utf8Length(op.key().pk()), Keys.utf8Length(op.key().sk()),
-                    op instanceof WriteOp.Put p ? p.payload().length : 0);
-        }
-        if (bytes > MAX_TRANSACTION_BYTES) {
-            return CompletableFuture.failedFuture(new ValidationException("transaction is " + bytes
-                    + " bytes encoded; DynamoDB allows at most " + MAX_TRANSACTION_BYTES + ": split it"));
-        }
-        return guard(() -> transactRound(operations, 1));
-    }
-
-    /** What one round of a transaction sends, and what it learns from a cancellation. */
-    private static final class Plan {
-        final List<TransactWriteItem> items = new ArrayList<>();
-        final List<Long> versions = new ArrayList<>();
-        /** Per operation: whether a failed condition is the caller's condition (else a stale read). */
-        final List<Boolean> callerCondition = new ArrayList<>();
-        ConditionFailedException failedEarly;
-    }
-
-    private CompletableFuture<List<Long>> transactRound(List<WriteOp> ops, int round) {
-        Map<String, List<Map<String, AttributeValue>>> toRead = new HashMap<>();
-        for (WriteOp op : ops) {
-            if (op instanceof WriteOp.Put p && needsRead(p.condition())) {
-                toRead.computeIfAbsent(table(op.table()), t -> new ArrayList<>()).add(Items.key(op.key()));
-            }
-        }
-        CompletableFuture<Map<Key, Map<String, AttributeValue>>> reads = readAll(toRead).handle((m, e) -> {
-            if (e != null) {
-                throw Errors.read("reading the current versions for a transaction of " + ops.size() + " operations", e);
-            }
-            return m;
+        return guard(() -> {
+            operations.forEach(op -> table(op.table())); // fails fast once closed
+            return transactions.commit(operations);
         });
-        return reads.thenCompose(current -> {
-            long now = nowSeconds();
-            String token = UUID.randomUUID().toString();
-            Plan plan = plan(ops, current, now, token);
-            if (plan.failedEarly != null) {
-                return CompletableFuture.failedFuture(plan.failedEarly);
-            }
-            AttemptLog log = new AttemptLog();
-            TransactWriteItemsRequest request = TransactWriteItemsRequest.builder()
-                    .transactItems(plan.items)
-                    .clientRequestToken(token)
-                    .overrideConfiguration(log.override())
-                    .build();
-            return dynamo.transactWriteItems(request).handle((r, e) -> {
-                if (e == null) {
-                    return CompletableFuture.completedFuture(List.copyOf(plan.versions));
-                }
-                Throwable t = Errors.unwrap(e);
-                if (t instanceof TransactionCanceledException tce && tce.hasCancellationReasons()) {
-                    return cancelled(ops, plan, tce, token, now, log, round);
-                }
-                return CompletableFuture.<List<Long>>failedFuture(
-                        Errors.write("transaction of " + ops.size() + " operations", null, t, log));
-            }).thenCompose(f -> f);
-        });
-    }
-
-    private static boolean needsRead(Condition c) {
-        return c instanceof Condition.None || c instanceof Condition.IfExists;
-    }
-
-    private Plan plan(List<WriteOp> ops, Map<Key, Map<String, AttributeValue>> current, long now, String token) {
-        Plan plan = new Plan();
-        for (int i = 0; i < ops.size(); i++) {
-            WriteOp op = ops.get(i);
-            String table = table(op.table());
-            Map<String, AttributeValue> values = new HashMap<>();
-            values.put(":now", Items.number(now));
-            Condition c = op.condition();
-            String condition;
-            long version = 0;
-            boolean callers = true;
-            if (op instanceof WriteOp.Put p) {
-                if (c instanceof Condition.IfAbsent) {
-                    condition = Items.ABSENT;
-                    version = 1;
-                } else if (c instanceof Condition.IfVersion v) {
-                    condition = Items.VERSION_IS;
-                    values.put(":expected", Items.number(v.version()));
-                    version = v.version() + 1;
-                } else {
-                    Map<String, AttributeValue> cur = current.get(tableKey(table, op.key()));
-                    boolean live = Items.live(cur, now);
-                    if (c instanceof Condition.IfExists && !live) {
-                        plan.failedEarly = conditionFailed(op, cur, now, i, null);
-                        return plan;
-                    }
-                    callers = false; // these conditions only pin what was read
-                    if (live) {
-                        long v = Items.versionOrNone(cur);
-                        condition = Items.VERSION_IS;
-                        values.put(":expected", Items.number(v));
-                        version = v + 1;
-                    } else {
-                        condition = Items.ABSENT;
-                        version = 1;
-                    }
-                }
-                plan.items.add(TransactWriteItem.builder().put(Put.builder()
-                        .tableName(table)
-                        .item(Items.item(p.key(), p.payload(), version, p.expiresAt(), token))
-                        .conditionExpression(condition)
-                        .expressionAttributeNames(Items.names(condition))
-                        .expressionAttributeValues(Items.values(values, condition))
-                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                        .build()).build());
-            } else {
-                if (c instanceof Condition.None) {
-                    condition = null;
-                } else if (c instanceof Condition.IfAbsent) {
-                    condition = Items.ABSENT;
-                } else if (c instanceof Condition.IfExists) {
-                    condition = Items.LIVE;
-                } else {
-                    condition = Items.VERSION_IS;
-                    values.put(":expected", Items.number(((Condition.IfVersion) c).version()));
-                }
-                if (op instanceof WriteOp.Delete) {
-                    Delete.Builder d = Delete.builder().tableName(table).key(Items.key(op.key()));
-                    if (condition != null) {
-                        d.conditionExpression(condition)
-                                .expressionAttributeNames(Items.names(condition))
-                                .expressionAttributeValues(Items.values(values, condition))
-                                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD);
-                    }
-                    plan.items.add(TransactWriteItem.builder().delete(d.build()).build());
-                } else {
-                    if (condition == null) {
-                        throw new ValidationException("a check needs a condition (if absent, if exists or if version)");
-                    }
-                    plan.items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder()
-                            .tableName(table)
-                            .key(Items.key(op.key()))
-                            .conditionExpression(condition)
-                            .expressionAttributeNames(Items.names(condition))
-                            .expressionAttributeValues(Items.values(values, condition))
-                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                            .build()).build());
-                }
-            }
-            plan.versions.add(version);
-            plan.callerCondition.add(callers);
-        }
-        return plan;
-    }
-
-    private CompletableFuture<List<Long>> cancelled(List<WriteOp> ops, Plan plan, TransactionCanceledException e,
-                                                    String token, long now, AttemptLog log, int round) {
-        List<CancellationReason> reasons = e.cancellationReasons();
-        boolean stale = false;
-        boolean conflict = false;
-        for (int i = 0; i < reasons.size() && i < ops.size(); i++) {
-            CancellationReason reason = reasons.get(i);
-            String code = reason.code() == null ? "None" : reason.code();
-            Map<String, AttributeValue> item = reason.hasItem() ? reason.item() : null;
-            switch (code) {
-                case "None":
-                    break;
-                case "ConditionalCheckFailed":
-                    if (token.equals(Items.token(item))) {
-                        // This transaction's own items: an earlier attempt committed it.
-                        LOG.debug("Transaction was committed by an earlier attempt ({}); reporting success", log);
-                        return CompletableFuture.completedFuture(List.copyOf(plan.versions));
-                    }
-                    if (plan.callerCondition.get(i)) {
-                        if (log.earlierAttemptMayHaveApplied()) {
-                            return CompletableFuture.failedFuture(new OutcomeUnknownException("transaction of "
-                                    + ops.size() + " operations may or may not have been committed: " + log
-                                    + ", then operation " + i + "'s condition failed", null, e));
-                        }
-                        return CompletableFuture.failedFuture(conditionFailed(ops.get(i), item, now, i, e));
-                    }
-                    stale = true;
-                    break;
-                case "TransactionConflict":
-                    conflict = true;
-                    break;
-                case "ThrottlingError":
-                case "ProvisionedThroughputExceeded":
-                    return CompletableFuture.failedFuture(new UnavailableException("transaction was throttled by "
-                            + "DynamoDB (operation " + i + ": " + reason.message() + "); nothing was written, retry later", e));
-                case "ValidationError":
-                    return CompletableFuture.failedFuture(new ValidationException("DynamoDB refused transaction "
-                            + "operation " + i + " (" + describe(ops.get(i)) + "): " + reason.message()
-                            + "; nothing was written", e));
-                default:
-                    return CompletableFuture.failedFuture(new StoreException("DynamoDB cancelled the transaction: "
-                            + "operation " + i + " (" + describe(ops.get(i)) + ") " + code + ": " + reason.message()
-                            + "; nothing was written", e));
-            }
-        }
-        if ((stale || conflict) && round < TRANSACTION_ROUNDS) {
-            LOG.debug("Transaction round {} cancelled ({}); retrying with fresh reads", round,
-                    stale ? "versions read went stale" : "conflicting transaction");
-            return delay(round - 1).thenCompose(v -> transactRound(ops, round + 1));
-        }
-        return CompletableFuture.failedFuture(new UnavailableException("transaction of " + ops.size()
-                + " operations kept conflicting with concurrent writes (" + round + " rounds); nothing was written, "
-                + "retry later", e));
-    }
-
-    /** Consistent reads of keys over several tables, keyed by table and key. */
-    private CompletableFuture<Map<Key, Map<String, AttributeValue>>> readAll(
-            Map<String, List<Map<String, AttributeValue>>> keys) {
-        if (keys.isEmpty()) {
-            return CompletableFuture.completedFuture(Map.of());
-        }
-        // A transaction has at most 100 operations, so one BatchGetItem request holds every key.
-        return readRound(keys, new HashMap<>(), 0).thenApply(found -> {
-            Map<Key, Map<String, AttributeValue>> byKey = new HashMap<>();
-            found.forEach((table, items) -> items.forEach(m -> byKey.put(tableKey(table, keyOf(m)), m)));
-            return byKey;
-        });
-    }
-
-    /** A key qualified by its table, for maps over several tables. */
-    private static Key tableKey(String table, Key key) {
-        return Key.of(table + "\u0000" + key.pk(), key.sk());
     }
 
     // ------------------------------------------------------------------ health, close
@@ -965,12 +740,25 @@ final class DynamoDbBackend implements StorageBackend {
             details.put("error", "closed");
             return CompletableFuture.completedFuture(new Health(false, NAME, Duration.ZERO, details));
         }
-        return dynamo.listTables(b -> b.limit(1)).handle((r, e) -> {
+        // DescribeTable on a table in use needs no permission beyond what prepareTable needed;
+        // before any table is prepared, ListTables, where a refusal still proves the endpoint answers.
+        Optional<String> anyTable = prepared.values().stream().findFirst();
+        CompletableFuture<String> check = anyTable.isPresent()
+                ? dynamo.describeTable(b -> b.tableName(anyTable.get()))
+                        .thenApply(r -> "table " + anyTable.get() + " " + r.table().tableStatusAsString())
+                : dynamo.listTables(b -> b.limit(1)).thenApply(r -> "ListTables answered");
+        return check.handle((checked, e) -> {
             Duration latency = Duration.ofNanos(System.nanoTime() - start);
             if (e != null) {
-                details.put("error", Errors.describe(Errors.unwrap(e)));
+                Throwable t = Errors.unwrap(e);
+                if (anyTable.isEmpty() && Errors.isAccessDenied(t)) {
+                    details.put("check", "ListTables not allowed, but the endpoint answered");
+                    return new Health(true, NAME, latency, details);
+                }
+                details.put("error", Errors.describe(t));
                 return new Health(false, NAME, latency, details);
             }
+            details.put("check", checked);
             return new Health(true, NAME, latency, details);
         });
     }
@@ -1018,7 +806,7 @@ final class DynamoDbBackend implements StorageBackend {
     }
 
     /** Runs {@code call}, turning a synchronous throw into a failed future. */
-    private static <T> CompletableFuture<T> guard(Supplier<CompletableFuture<T>> call) {
+    static <T> CompletableFuture<T> guard(Supplier<CompletableFuture<T>> call) {
         try {
             return call.get();
         } catch (RuntimeException e) {
@@ -1027,17 +815,17 @@ final class DynamoDbBackend implements StorageBackend {
     }
 
     /** Exponential backoff with full jitter, without blocking a thread. */
-    private static CompletableFuture<Void> delay(int retry) {
+    static CompletableFuture<Void> delay(int retry) {
         long cap = Math.min(BATCH_MAX_DELAY_MS, BATCH_BASE_DELAY_MS << Math.min(retry, 16));
         long millis = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
         return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS));
     }
 
-    private static Key keyOf(Map<String, AttributeValue> key) {
+    static Key keyOf(Map<String, AttributeValue> key) {
         return Key.of(key.get(Items.PK).s(), key.get(Items.SK).s());
     }
 
-    private static String describe(WriteOp op) {
+    static String describe(WriteOp op) {
         String what = op instanceof WriteOp.Put ? "put" : op instanceof WriteOp.Delete ? "delete" : "check";
         return what + " of " + op.key() + " in store '" + op.table() + "'";
     }
@@ -1048,7 +836,7 @@ final class DynamoDbBackend implements StorageBackend {
                 + "Read the item to learn its state", op.key(), cause);
     }
 
-    private static ConditionFailedException conditionFailed(WriteOp op, Map<String, AttributeValue> current, long now,
+    static ConditionFailedException conditionFailed(WriteOp op, Map<String, AttributeValue> current, long now,
                                                             int index, Throwable cause) {
         String state = Items.live(current, now) ? "version " + Items.versionOrNone(current) : "no item";
         return new ConditionFailedException("condition " + op.condition() + " failed for " + op.key() + " in store '"

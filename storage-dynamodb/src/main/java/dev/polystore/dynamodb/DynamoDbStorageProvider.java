@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 /**
  * Provider {@code dynamodb}: Amazon DynamoDB through the AWS SDK for Java v2 async client, one
@@ -84,8 +83,7 @@ public final class DynamoDbStorageProvider implements StorageProvider {
                     + " s: is storage.dynamodb.endpoint / region right and reachable?", e);
         } catch (ExecutionException e) {
             Throwable cause = Errors.unwrap(e);
-            if (cause instanceof AwsServiceException ase && ase.awsErrorDetails() != null
-                    && "AccessDeniedException".equals(ase.awsErrorDetails().errorCode())) {
+            if (Errors.isAccessDenied(cause)) {
                 LOG.debug("dynamodb:ListTables is not allowed; the endpoint answered, so the check passes");
                 return;
             }

@@ -44,6 +44,12 @@ final class Errors {
                 || (e.awsErrorDetails() != null && THROTTLING.contains(e.awsErrorDetails().errorCode())));
     }
 
+    /** DynamoDB refused the call for lack of an IAM permission (the credentials themselves were accepted). */
+    static boolean isAccessDenied(Throwable t) {
+        return t instanceof AwsServiceException e && e.awsErrorDetails() != null
+                && "AccessDeniedException".equals(e.awsErrorDetails().errorCode());
+    }
+
     /** A failed read (or a write known not to have been applied). */
     static StoreException read(String what, Throwable failure) {
         Throwable t = unwrap(failure);
