@@ -106,7 +106,13 @@ public final class DynamoDbLocalExtension implements BeforeAllCallback, BeforeEa
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        server = acquire(context, mode());
+        Mode mode = mode();
+        if (mode == Mode.TESTCONTAINERS && !dockerProblem(context).isEmpty()) {
+            // Leave it to beforeEach: each test is then reported as skipped, with the reason,
+            // rather than the whole class vanishing from the counts.
+            return;
+        }
+        server = acquire(context, mode);
     }
 
     @Override
@@ -152,14 +158,19 @@ public final class DynamoDbLocalExtension implements BeforeAllCallback, BeforeEa
      * store, which closes it when the test run ends.
      */
     static DynamoDbLocal acquire(ExtensionContext context, Mode mode) {
-        ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);
         if (mode == Mode.TESTCONTAINERS) {
-            String missing = store.getOrComputeIfAbsent("docker-missing", k -> ContainerSupport.whyUnavailable(),
-                    String.class);
+            String missing = dockerProblem(context);
             Assumptions.assumeTrue(missing.isEmpty(), () -> "DynamoDB Local in Testcontainers mode ("
                     + MODE_PROPERTY + "=testcontainers) needs a Docker engine: " + missing);
         }
-        return store.getOrComputeIfAbsent(mode, DynamoDbLocalExtension::start, DynamoDbLocal.class);
+        return context.getRoot().getStore(NAMESPACE)
+                .getOrComputeIfAbsent(mode, DynamoDbLocalExtension::start, DynamoDbLocal.class);
+    }
+
+    /** Empty if a Docker engine can be used, else why not; asked once per test run. */
+    private static String dockerProblem(ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE)
+                .getOrComputeIfAbsent("docker-missing", k -> ContainerSupport.whyUnavailable(), String.class);
     }
 
     private static DynamoDbLocal start(Mode mode) {
