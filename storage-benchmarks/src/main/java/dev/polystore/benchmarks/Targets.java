@@ -1,0 +1,107 @@
+package dev.polystore.benchmarks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Opening contenders by their {@code @Param} name, test data, and temporary folders. */
+public final class Targets {
+    /** Polystore through its API. */
+    public static final String POLYSTORE = "polystore";
+    /** The raw driver doing the same work. */
+    public static final String RAW = "raw";
+
+    private Targets() {
+    }
+
+    /** {@code polystore} or {@code raw} on a SQLite file {@code bench.db} in {@code dir}. */
+    public static Target sqlite(String impl, Path dir) {
+        Path file = dir.resolve("bench.db");
+        switch (impl) {
+            case POLYSTORE:
+                return PolystoreTarget.sqlite(file);
+            case RAW:
+                return new RawSqliteTarget(file);
+            default:
+                throw new IllegalArgumentException("impl must be polystore or raw, not " + impl);
+        }
+    }
+
+    /** {@code polystore} or {@code raw} against DynamoDB (Local) at {@code endpoint}. */
+    public static Target dynamodb(String impl, String endpoint) {
+        switch (impl) {
+            case POLYSTORE:
+                return PolystoreTarget.dynamodb(endpoint);
+            case RAW:
+                return new RawDynamoDbTarget(endpoint);
+            default:
+                throw new IllegalArgumentException("impl must be polystore or raw, not " + impl);
+        }
+    }
+
+    /** Partition key of the {@code i}-th single item ({@code sk = "profile"}). */
+    public static String itemPk(int i) {
+        return String.format("user#%07d", i);
+    }
+
+    /** Sort key of every single item. */
+    public static final String ITEM_SK = "profile";
+
+    /** Partition key of the {@code i}-th query partition. */
+    public static String listPk(int i) {
+        return String.format("list#%05d", i);
+    }
+
+    /**
+     * {@code count} single items and {@code partitions} query partitions, each holding 100 items
+     * with prefix {@code a#} (the ones queried) and 100 with prefix {@code b#} (that a correct
+     * prefix query must skip).
+     */
+    public static List<Entry> dataset(int count, int partitions, Payloads payloads) {
+        List<Entry> all = new ArrayList<>(count + partitions * 200);
+        for (int i = 0; i < count; i++) {
+            all.add(new Entry(itemPk(i), ITEM_SK, payloads.next()));
+        }
+        for (int p = 0; p < partitions; p++) {
+            for (String prefix : new String[] {"a#", "b#"}) {
+                for (int i = 0; i < 100; i++) {
+                    all.add(new Entry(listPk(p), prefix + String.format("%03d", i), payloads.next()));
+                }
+            }
+        }
+        return all;
+    }
+
+    /** Loads {@code items} into {@code target}, {@code chunk} at a time. */
+    public static void load(Target target, List<Entry> items, int chunk) {
+        for (int i = 0; i < items.size(); i += chunk) {
+            target.load(items.subList(i, Math.min(items.size(), i + chunk))).join();
+        }
+    }
+
+    public static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
