@@ -15,6 +15,8 @@ public final class Targets {
     public static final String POLYSTORE = "polystore";
     /** The raw driver doing the same work. */
     public static final String RAW = "raw";
+    /** Diagnostic: the raw driver behind the same thread hand-offs as the SQLite backend ({@link HandoffTarget}). */
+    public static final String RAW_HOPS = "raw-hops";
 
     private Targets() {
     }
@@ -27,8 +29,10 @@ public final class Targets {
                 return PolystoreTarget.sqlite(file);
             case RAW:
                 return new RawSqliteTarget(file);
+            case RAW_HOPS:
+                return new HandoffTarget(new RawSqliteTarget(file));
             default:
-                throw new IllegalArgumentException("impl must be polystore or raw, not " + impl);
+                throw new IllegalArgumentException("impl must be polystore, raw or raw-hops, not " + impl);
         }
     }
 

@@ -1,0 +1,145 @@
+package dev.polystore.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs every benchmark method once with tiny parameters, directly (no JMH run), so that a broken
+ * benchmark fails {@code mvn verify} in seconds. Checks what each call returns, never how long
+ * it took.
+ */
+class BenchmarkSmokeTest {
+    private static DynamoDbLocalServer dynamo;
+
+    @BeforeAll
+    static void startDynamoDbLocal() {
+        dynamo = DynamoDbLocalServer.start();
+    }
+
+    @AfterAll
+    static void stopDynamoDbLocal() {
+        dynamo.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"polystore", "raw", "raw-hops"})
+    void sqlite(String impl) {
+        SqliteBenchmark b = new SqliteBenchmark();
+        b.impl = impl;
+        b.items = 50;
+        b.partitions = 2;
+        b.setUp();
+        try {
+            SqliteBenchmark.Caller c = new SqliteBenchmark.Caller();
+            assertNotNull(b.get(c));
+            assertTrue(b.put(c) >= 2, "a put over a loaded item is at least its second version");
+            assertEquals(100L * Payloads.SIZE, b.query100(c), "100 items of the prefix, none of the other");
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"polystore", "raw-autocommit", "raw-transaction"})
+    void groupCommit(String mode) {
+        GroupCommitBenchmark b = new GroupCommitBenchmark();
+        b.mode = mode;
+        b.items = 50;
+        b.setUp();
+        try {
+            b.put64();
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"polystore", "raw"})
+    void sqliteBulkLoad(String impl) {
+        SqliteBulkLoadBenchmark b = new SqliteBulkLoadBenchmark();
+        b.impl = impl;
+        b.items = 1200;
+        b.data();
+        b.open();
+        try {
+            b.bulkLoad();
+            assertNotNull(b.target.get(Targets.itemPk(1199), Targets.ITEM_SK).join());
+        } finally {
+            b.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"polystore", "raw"})
+    void dynamodb(String impl) {
+        DynamoDbBenchmark b = new DynamoDbBenchmark();
+        b.impl = impl;
+        b.items = 20;
+        b.partitions = 1;
+        b.server = dynamo;
+        b.target = Targets.dynamodb(impl, dynamo.endpoint());
+        try {
+            Targets.load(b.target, Targets.dataset(b.items, b.partitions, new Payloads(1)), 1_000);
+            b.pks = new String[] {Targets.itemPk(0), Targets.itemPk(19)};
+            b.listPks = new String[] {Targets.listPk(0)};
+            DynamoDbBenchmark.Caller c = new DynamoDbBenchmark.Caller();
+            assertNotNull(b.get(c));
+            b.get64(c);
+            assertTrue(b.put(c) >= 2);
+            b.put64(c);
+            assertEquals(100L * Payloads.SIZE, b.query100(c));
+            b.query100x64(c);
+        } finally {
+            b.target.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"polystore", "raw"})
+    void dynamodbBatchLoad(String impl) {
+        DynamoDbBatchLoadBenchmark b = new DynamoDbBatchLoadBenchmark();
+        b.impl = impl;
+        b.items = 60;
+        b.target = Targets.dynamodb(impl, dynamo.endpoint());
+        b.payloads = new Payloads(3);
+        b.round = impl.equals("raw") ? 100 : 200;
+        try {
+            b.data();
+            b.batchLoad();
+            assertNotNull(b.target.get(b.data.get(59).pk(), Targets.ITEM_SK).join());
+        } finally {
+            b.target.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "memory"})
+    void inFlight(String backend) {
+        List<InFlightHarness.Phase> phases = InFlightHarness.run(backend, 300);
+        assertEquals(2, phases.size());
+        for (InFlightHarness.Phase p : phases) {
+            assertEquals(0, p.errors(), p.toString());
+        }
+    }
+
+    @Test
+    void streaming(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bench.db");
+        StreamingHarness.fill(file, 2_500);
+        StreamingHarness.Pass polystore = StreamingHarness.polystore(file, 1000);
+        StreamingHarness.Pass raw = StreamingHarness.raw(file);
+        assertEquals(2_500, polystore.items());
+        assertEquals(2_500L * Payloads.SIZE, polystore.bytes());
+        assertEquals(2_500, raw.items());
+    }
+}
