@@ -2,6 +2,7 @@ package dev.polystore.benchmarks;
 
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -9,6 +10,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -19,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * SQLite, one caller: point get, durable put (one commit each: nothing to group) and a prefix
- * query of 100 items out of a 200-item partition — Polystore vs hand-written sqlite-jdbc on a
+ * query of 100 items out of a 200-item partition, gets and queries also with 64 issued at once
+ * (the synchronous raw driver runs them one after another) — Polystore vs hand-written sqlite-jdbc on a
  * file of its own, same pragmas, same layout, a fresh 1 KB JSON payload per put. {@code raw-hops}
  * is a diagnostic: the raw driver behind the backend's thread hand-offs ({@link HandoffTarget}).
  */
@@ -30,6 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class SqliteBenchmark {
+    static final int IN_FLIGHT = 64;
+
     @Param({Targets.POLYSTORE, Targets.RAW, Targets.RAW_HOPS})
     public String impl;
 
@@ -79,6 +84,17 @@ public class SqliteBenchmark {
         return target.get(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK).join();
     }
 
+    /** 64 gets issued at once, then awaited: raw JDBC does them one after another on this thread. */
+    @Benchmark
+    @OperationsPerInvocation(IN_FLIGHT)
+    public void get64(Caller c) {
+        CompletableFuture<?>[] f = new CompletableFuture<?>[IN_FLIGHT];
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            f[i] = target.get(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK);
+        }
+        CompletableFuture.allOf(f).join();
+    }
+
     @Benchmark
     public long put(Caller c) {
         return target.put(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK, c.payloads.next()).join();
@@ -87,5 +103,16 @@ public class SqliteBenchmark {
     @Benchmark
     public long query100(Caller c) {
         return target.query(listPks[c.random.nextInt(listPks.length)], "a#").join();
+    }
+
+    /** 64 queries issued at once, then awaited. */
+    @Benchmark
+    @OperationsPerInvocation(IN_FLIGHT)
+    public void query100x64(Caller c) {
+        CompletableFuture<?>[] f = new CompletableFuture<?>[IN_FLIGHT];
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            f[i] = target.query(listPks[c.random.nextInt(listPks.length)], "a#");
+        }
+        CompletableFuture.allOf(f).join();
     }
 }

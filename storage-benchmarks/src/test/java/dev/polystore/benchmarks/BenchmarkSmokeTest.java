@@ -42,8 +42,10 @@ class BenchmarkSmokeTest {
         try {
             SqliteBenchmark.Caller c = new SqliteBenchmark.Caller();
             assertNotNull(b.get(c));
+            b.get64(c);
             assertTrue(b.put(c) >= 2, "a put over a loaded item is at least its second version");
             assertEquals(100L * Payloads.SIZE, b.query100(c), "100 items of the prefix, none of the other");
+            b.query100x64(c);
         } finally {
             b.tearDown();
         }
