@@ -124,7 +124,9 @@ public final class DefaultStorage implements Storage {
         if (closed.get()) {
             return CompletableFuture.completedFuture(new Health(false, name, Duration.ZERO, Map.of("error", "closed")));
         }
-        return Futures.guard(name, backend::health).exceptionally(e -> new Health(false, name,
+        return Futures.guard(name, backend::health)
+                .thenApply(h -> h.backend().equals(name) ? h : new Health(h.healthy(), name, h.latency(), h.details()))
+                .exceptionally(e -> new Health(false, name,
                 Duration.ofNanos(System.nanoTime() - start), Map.of("error", String.valueOf(Futures.unwrap(e)))));
     }
 

@@ -324,6 +324,10 @@ final class DefaultStore<T> implements Store<T> {
 
     WriteOp.Put toPut(Item<T> item, Condition condition) {
         Keys.requireValid(item.key());
+        if (item.expiresAt().isPresent()) {
+            // Never drop an expiry silently: a backend without it must refuse the item.
+            storage.require(Capability.EXPIRY);
+        }
         byte[] payload = encode(item.value());
         long size = Limits.itemSize(Keys.utf8Length(item.pk()), Keys.utf8Length(item.sk()), payload.length);
         if (size > Limits.MAX_ITEM_BYTES) {

@@ -1,0 +1,213 @@
+package dev.polystore.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.polystore.Codec;
+import dev.polystore.ConfigurationException;
+import dev.polystore.Item;
+import dev.polystore.Storage;
+import dev.polystore.StorageConfig;
+import dev.polystore.StoreFactory;
+import dev.polystore.spi.ConfigSection;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration files, overrides and provider discovery, end to end through {@link StoreFactory}. */
+class StoreFactoryTest {
+    @TempDir
+    Path dir;
+
+    private Path toml(String text) throws IOException {
+        Path file = dir.resolve("polystore.toml");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Nested
+    @DisplayName("configuration files")
+    class Files_ {
+        @Test
+        @DisplayName("a TOML file naming the memory backend opens a working storage, found through ServiceLoader")
+        void memoryFromToml() throws IOException {
+            Path file = toml("[app]\nname = \"demo\"\n\n[storage]\nbackend = \"memory\"\n\n[storage.sqlite]\npath = \"ignored.db\"\n");
+            try (Storage storage = StoreFactory.fromConfig(file)) {
+                assertEquals("memory", storage.backend());
+                storage.store("t", Codec.utf8()).put(Item.of("p", "s", "v")).join();
+                assertEquals("v", storage.store("t", Codec.utf8()).get("p", "s").join().orElseThrow().value());
+            }
+        }
+
+        @Test
+        @DisplayName("an unknown backend lists the providers found and says which module provides a known one")
+        void unknownBackend() throws IOException {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"nosuch\"\n")));
+            assertTrue(e.getMessage().contains("storage.backend = \"nosuch\""), e.getMessage());
+            assertTrue(e.getMessage().contains("memory"), "lists the providers found: " + e.getMessage());
+            ConfigurationException sqlite = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.open(StorageConfig.builder().backend("dynamodb").build()));
+            assertTrue(sqlite.getMessage().contains("dev.polystore:storage-dynamodb"), sqlite.getMessage());
+        }
+
+        @Test
+        @DisplayName("two providers with one name are an error naming both classes")
+        void duplicateNames() {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.open(StorageConfig.builder().backend("twin").build()));
+            assertTrue(e.getMessage().contains(TwinProviders.First.class.getName()), e.getMessage());
+            assertTrue(e.getMessage().contains(TwinProviders.Second.class.getName()), e.getMessage());
+        }
+
+        @Test
+        @DisplayName("a provider that cannot be loaded is skipped and the others still work")
+        void brokenProviderSkipped() throws IOException {
+            Path services = dir.resolve("cp/META-INF/services/dev.polystore.spi.StorageProvider");
+            Files.createDirectories(services.getParent());
+            Files.writeString(services, "com.example.DoesNotExist\n");
+            ClassLoader original = Thread.currentThread().getContextClassLoader();
+            try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.resolve("cp").toUri().toURL()}, original)) {
+                Thread.currentThread().setContextClassLoader(loader);
+                try (Storage storage = StoreFactory.open(StorageConfig.builder().backend("memory").build())) {
+                    assertEquals("memory", storage.backend());
+                }
+                ConfigurationException e = assertThrows(ConfigurationException.class,
+                        () -> StoreFactory.open(StorageConfig.builder().backend("nosuch").build()));
+                assertTrue(e.getSuppressed().length > 0 && String.valueOf(e.getSuppressed()[0]).contains("DoesNotExist"),
+                        "the load failure is kept as the cause for diagnosis");
+            } finally {
+                Thread.currentThread().setContextClassLoader(original);
+            }
+        }
+
+        @Test
+        @DisplayName("bad files fail with the path or key and what was expected")
+        void badFiles() throws IOException {
+            ConfigurationException missing = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(dir.resolve("absent.toml")));
+            assertTrue(missing.getMessage().contains("absent.toml"), missing.getMessage());
+            ConfigurationException noTable = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[app]\nx = 1\n")));
+            assertTrue(noTable.getMessage().contains("[storage]"), noTable.getMessage());
+            ConfigurationException notToml = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage\nbackend = memory")));
+            assertTrue(notToml.getMessage().contains("TOML"), notToml.getMessage());
+            ConfigurationException array = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"memory\"\n[storage.memory]\nx = [1, 2]\n")));
+            assertTrue(array.getMessage().contains("storage.memory.x"), array.getMessage());
+            ConfigurationException unknown = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"memory\"\n[storage.memory]\npth = \"x\"\n")));
+            assertTrue(unknown.getMessage().contains("storage.memory.pth"), unknown.getMessage());
+            ConfigurationException topLevel = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"memory\"\nbakend = \"x\"\n")));
+            assertTrue(topLevel.getMessage().contains("storage.bakend"), topLevel.getMessage());
+            ConfigurationException badName = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"My Backend\"\n")));
+            assertTrue(badName.getMessage().contains("My Backend"), badName.getMessage());
+        }
+    }
+
+    @Nested
+    @DisplayName("overrides from the environment and system properties")
+    class Overrides {
+        @Test
+        @DisplayName("STORAGE_BACKEND overrides the file; storage.backend overrides both")
+        void backendOverride() throws IOException {
+            StorageConfig file = StorageConfig.fromToml(toml("[storage]\nbackend = \"nosuch\"\n"));
+            StorageConfig env = file.withOverrides(Map.of("STORAGE_BACKEND", "memory"), new Properties());
+            assertEquals("memory", env.backend());
+            try (Storage storage = StoreFactory.open(env)) {
+                assertEquals("memory", storage.backend());
+            }
+            Properties props = new Properties();
+            props.setProperty("storage.backend", "twin");
+            assertEquals("twin", file.withOverrides(Map.of("STORAGE_BACKEND", "memory"), props).backend());
+        }
+
+        @Test
+        @DisplayName("section keys map from STORAGE_<SECTION>_<KEY> and storage.<section>.<key>")
+        void sectionKeys() throws IOException {
+            StorageConfig file = StorageConfig.fromToml(toml(
+                    "[storage]\nbackend = \"dynamodb\"\n[storage.dynamodb]\ntable_prefix = \"blue_\"\nregion = \"us-east-1\"\n"));
+            Properties props = new Properties();
+            props.setProperty("storage.dynamodb.region", "eu-west-1");
+            StorageConfig merged = file.withOverrides(Map.of("STORAGE_DYNAMODB_TABLE_PREFIX", "green_",
+                    "STORAGE_DYNAMODB_REGION", "ap-south-1", "PATH", "/bin"), props);
+            assertEquals(Map.of("table_prefix", "green_", "region", "eu-west-1"), merged.section("dynamodb"));
+            assertEquals("blue_", file.section("dynamodb").get("table_prefix"), "the original is unchanged");
+        }
+
+        @Test
+        @DisplayName("fromEnv() reads system properties; with nothing set it asks for embedded SQLite")
+        void fromEnv() {
+            String before = System.getProperty("storage.backend");
+            try {
+                System.setProperty("storage.backend", "memory");
+                try (Storage storage = StoreFactory.fromEnv()) {
+                    assertEquals("memory", storage.backend());
+                }
+            } finally {
+                if (before == null) {
+                    System.clearProperty("storage.backend");
+                } else {
+                    System.setProperty("storage.backend", before);
+                }
+            }
+            assertEquals("sqlite", StorageConfig.builder().build().backend());
+        }
+
+        @Test
+        @DisplayName("toString lists keys, never values (they may be secrets)")
+        void noSecretsInToString() {
+            StorageConfig c = StorageConfig.builder().backend("memory").set("x.secret_access_key", "hunter2").build();
+            assertTrue(c.toString().contains("x.secret_access_key"));
+            assertTrue(!c.toString().contains("hunter2"), c.toString());
+        }
+    }
+
+    @Nested
+    @DisplayName("typed config values")
+    class Values {
+        private final ConfigSection section = new ConfigSection("storage.demo", Map.of(
+                "n", "12", "bad_n", "twelve", "flag", "TRUE", "bad_flag", "yes", "mode", "normal", "big", "99999"));
+
+        @Test
+        @DisplayName("values parse, and bad ones name the key, the value and what was expected")
+        void typed() {
+            assertEquals(12, section.intValue("n", 0, 0, 100));
+            assertEquals(7, section.intValue("absent", 7, 0, 100));
+            assertTrue(section.booleanValue("flag", false));
+            assertEquals("NORMAL", section.oneOf("mode", "FULL", Set.of("OFF", "NORMAL", "FULL")));
+            ConfigurationException e = assertThrows(ConfigurationException.class, () -> section.intValue("bad_n", 0, 0, 100));
+            assertTrue(e.getMessage().contains("storage.demo.bad_n") && e.getMessage().contains("twelve")
+                    && e.getMessage().contains("whole number"), e.getMessage());
+            ConfigurationException range = assertThrows(ConfigurationException.class, () -> section.intValue("big", 0, 0, 100));
+            assertTrue(range.getMessage().contains("from 0 to 100"), range.getMessage());
+            ConfigurationException bool = assertThrows(ConfigurationException.class, () -> section.booleanValue("bad_flag", false));
+            assertTrue(bool.getMessage().contains("true or false"), bool.getMessage());
+            ConfigurationException oneOf = assertThrows(ConfigurationException.class,
+                    () -> section.oneOf("bad_flag", "FULL", Set.of("OFF", "FULL")));
+            assertTrue(oneOf.getMessage().contains("[FULL, OFF]"), oneOf.getMessage());
+        }
+
+        @Test
+        @DisplayName("keys nobody read are rejected, listing the known ones")
+        void unknownKeys() {
+            ConfigSection s = new ConfigSection("storage.demo", Map.of("path", "x", "pth", "y"));
+            s.string("path");
+            ConfigurationException e = assertThrows(ConfigurationException.class, s::rejectUnknownKeys);
+            assertTrue(e.getMessage().contains("storage.demo.pth") && e.getMessage().contains("[path]"), e.getMessage());
+        }
+    }
+}

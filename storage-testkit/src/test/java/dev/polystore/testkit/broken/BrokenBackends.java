@@ -1,0 +1,185 @@
+package dev.polystore.testkit.broken;
+
+import dev.polystore.Condition;
+import dev.polystore.Direction;
+import dev.polystore.KeyRange;
+import dev.polystore.internal.Keys;
+import dev.polystore.spi.ProviderContext;
+import dev.polystore.spi.QuerySpec;
+import dev.polystore.spi.RawItem;
+import dev.polystore.spi.RawPage;
+import dev.polystore.spi.StorageBackend;
+import dev.polystore.spi.StorageProvider;
+import dev.polystore.spi.WriteOp;
+import dev.polystore.testkit.memory.MemoryBackend;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiPredicate;
+
+/**
+ * Backends with one realistic bug each, registered as test providers. The kit's self-test
+ * checks that the contract suite catches every one of them with a readable failure.
+ */
+final class BrokenBackends {
+    private BrokenBackends() {
+    }
+
+    /** Treats every put condition as "none": an unconditional put pretending to be conditional. */
+    public static final class IgnoresConditions implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokenconditions";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            return new ForwardingBackend(new MemoryBackend(context.clock())) {
+                @Override
+                public CompletableFuture<Long> put(WriteOp.Put put) {
+                    return delegate.put(new WriteOp.Put(put.table(), put.key(), put.payload(), put.expiresAt(),
+                            Condition.none()));
+                }
+            };
+        }
+    }
+
+    /** Orders sort keys by Java's String.compareTo (UTF-16), as a naive TreeMap would. */
+    public static final class JavaStringOrder implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokenorder";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            return new ReQueryingBackend(new MemoryBackend(context.clock()), Comparator.naturalOrder(),
+                    (sk, prefix) -> sk.startsWith(prefix));
+        }
+    }
+
+    /** Matches prefixes like SQL LIKE 'prefix%' without escaping: '_' and '%' are wildcards. */
+    public static final class LikePrefix implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokenprefix";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            return new ReQueryingBackend(new MemoryBackend(context.clock()), Keys::compareUtf8, LikePrefix::like);
+        }
+
+        static boolean like(String sk, String prefix) {
+            StringBuilder regex = new StringBuilder();
+            for (char c : prefix.toCharArray()) {
+                if (c == '_') {
+                    regex.append('.');
+                } else if (c == '%') {
+                    regex.append(".*");
+                } else {
+                    regex.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+                }
+            }
+            return sk.matches("(?s)" + regex + ".*");
+        }
+    }
+
+    /** Declares EXPIRY but returns expired items from queries (forgets the filter). */
+    public static final class LeaksExpired implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokenexpiry";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            // The inner backend never sees time pass, so nothing expires for queries.
+            MemoryBackend frozen = new MemoryBackend(java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
+            MemoryBackend honest = new MemoryBackend(context.clock());
+            return new ForwardingBackend(honest) {
+                @Override
+                public CompletableFuture<Void> prepareTable(String table) {
+                    return frozen.prepareTable(table).thenCompose(v -> honest.prepareTable(table));
+                }
+
+                @Override
+                public CompletableFuture<Long> put(WriteOp.Put put) {
+                    return honest.put(put).thenCompose(v -> frozen.put(new WriteOp.Put(put.table(), put.key(),
+                            put.payload(), put.expiresAt(), Condition.none())).thenApply(ignored -> v));
+                }
+
+                @Override
+                public CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
+                    return honest.delete(delete).thenCompose(v -> frozen.delete(new WriteOp.Delete(delete.table(),
+                            delete.key(), Condition.none())).thenApply(ignored -> v));
+                }
+
+                @Override
+                public CompletableFuture<RawPage> query(QuerySpec query) {
+                    return frozen.query(query);
+                }
+            };
+        }
+    }
+
+    /** Answers queries by reading the whole partition and re-sorting and filtering it itself. */
+    static final class ReQueryingBackend extends ForwardingBackend {
+        private final Comparator<String> order;
+        private final BiPredicate<String, String> prefixMatch;
+
+        ReQueryingBackend(StorageBackend delegate, Comparator<String> order, BiPredicate<String, String> prefixMatch) {
+            super(delegate);
+            this.order = order;
+            this.prefixMatch = prefixMatch;
+        }
+
+        @Override
+        public CompletableFuture<RawPage> query(QuerySpec q) {
+            List<RawItem> all = new ArrayList<>();
+            String start = null;
+            while (true) {
+                RawPage page = delegate.query(new QuerySpec(q.table(), q.pk(), KeyRange.all(), 1000, Direction.ASCENDING, start)).join();
+                all.addAll(page.items());
+                if (page.lastEvaluatedSk() == null) {
+                    break;
+                }
+                start = page.lastEvaluatedSk();
+            }
+            Comparator<String> dir = q.direction() == Direction.ASCENDING ? order : order.reversed();
+            all.sort((a, b) -> dir.compare(a.key().sk(), b.key().sk()));
+            List<RawItem> out = new ArrayList<>();
+            boolean more = false;
+            for (RawItem item : all) {
+                String sk = item.key().sk();
+                if (q.exclusiveStartSk() != null && dir.compare(sk, q.exclusiveStartSk()) <= 0) {
+                    continue;
+                }
+                if (!matches(sk, q.range())) {
+                    continue;
+                }
+                if (out.size() == q.limit()) {
+                    more = true;
+                    break;
+                }
+                out.add(item);
+            }
+            return CompletableFuture.completedFuture(new RawPage(out, more ? out.get(out.size() - 1).key().sk() : null));
+        }
+
+        private boolean matches(String sk, KeyRange range) {
+            if (range instanceof KeyRange.Prefix p) {
+                return prefixMatch.test(sk, p.prefix());
+            } else if (range instanceof KeyRange.Between b) {
+                return order.compare(sk, b.from()) >= 0 && order.compare(sk, b.to()) <= 0;
+            } else if (range instanceof KeyRange.AtLeast a) {
+                return order.compare(sk, a.from()) >= 0;
+            } else if (range instanceof KeyRange.AtMost a) {
+                return order.compare(sk, a.to()) <= 0;
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.polystore.testkit.broken;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Event;
+
+/**
+ * The kit is itself tested: each deliberately broken backend must make specific contract tests
+ * fail, with a message that says what went wrong, while the rest of the suite still runs.
+ */
+class KitCatchesBrokenBackendsTest {
+
+    /** Runs the suite on one broken backend and returns failed test method name → failure message. */
+    private static Map<String, String> failures(Class<?> run) {
+        List<Event> failed = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(run))
+                .execute()
+                .testEvents()
+                .failed()
+                .list();
+        Map<String, String> byMethod = new TreeMap<>();
+        for (Event e : failed) {
+            String method = e.getTestDescriptor().getSource()
+                    .filter(MethodSource.class::isInstance).map(s -> ((MethodSource) s).getMethodName()).orElse("?");
+            String message = e.getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
+                    .map(String::valueOf).orElse("");
+            byMethod.put(method, message);
+        }
+        return byMethod;
+    }
+
+    private static void assertCaught(Map<String, String> failures, Set<String> mustFail, String messageFragment) {
+        assertFalse(failures.isEmpty(), "the kit passed a broken backend");
+        for (String test : mustFail) {
+            assertTrue(failures.containsKey(test), "contract test '" + test + "' should have failed; failures were "
+                    + failures.keySet());
+        }
+        assertTrue(failures.values().stream().anyMatch(m -> m.contains(messageFragment)),
+                "no failure message mentions '" + messageFragment + "': " + failures);
+    }
+
+    @Test
+    @DisplayName("an unconditional put pretending to be conditional is caught")
+    void ignoresConditions() {
+        Map<String, String> f = failures(BrokenRuns.IgnoresConditionsRun.class);
+        assertCaught(f, Set.of("ifAbsent", "ifVersion", "ifVersionMissing", "ifExists", "createRace"),
+                "ConditionFailedException");
+        assertFalse(f.containsKey("utf8Order"), "unrelated tests must still pass: " + f.keySet());
+    }
+
+    @Test
+    @DisplayName("Java String (UTF-16) sort order is caught")
+    void javaStringOrder() {
+        Map<String, String> f = failures(BrokenRuns.JavaStringOrderRun.class);
+        assertCaught(f, Set.of("utf8Order"), "UTF-8 byte order");
+        assertFalse(f.containsKey("ifAbsent"), "unrelated tests must still pass: " + f.keySet());
+    }
+
+    @Test
+    @DisplayName("LIKE-style prefixes with wildcards are caught")
+    void likePrefix() {
+        Map<String, String> f = failures(BrokenRuns.LikePrefixRun.class);
+        assertCaught(f, Set.of("literalPrefix"), "expected: <[a%, a%b]>");
+    }
+
+    @Test
+    @DisplayName("a backend declaring EXPIRY whose queries return expired items is caught")
+    void leaksExpired() {
+        Map<String, String> f = failures(BrokenRuns.LeaksExpiredRun.class);
+        assertCaught(f, Set.of("expiredIsAbsent"), "expected: <[later, never]>");
+        assertTrue(f.keySet().stream().collect(Collectors.toSet()).size() < 10, "only expiry tests should fail: " + f.keySet());
+    }
+}
