@@ -23,7 +23,6 @@ import dev.polystore.dialogue.Perspective;
 import dev.polystore.dialogue.Tension;
 import dev.polystore.dialogue.TensionEvent;
 import dev.polystore.dialogue.TensionStatus;
-import dev.polystore.testkit.StorageContract;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +30,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -45,12 +43,12 @@ import org.junit.jupiter.api.Test;
  * status transitions, concurrent tension updates (exactly one wins per version), export and its
  * JSON round-trip, listing by status across pages.
  *
- * <p><b>Implementors must provide</b> {@link #config(java.nio.file.Path)}, as for
- * {@link StorageContract}: a backend module subclasses this class in its {@code src/test} with
+ * <p><b>Implementors must provide</b> {@link #config(java.nio.file.Path)} (see
+ * {@link DomainContract}): a backend module subclasses this class in its {@code src/test} with
  * those few lines and runs it in {@code mvn verify}.
  *
- * <p><b>Implementors may override</b> {@link #afterClose()} (see {@link StorageContract}) and
- * {@link #racers()}, the number of concurrent writers in the race tests (default 8).
+ * <p><b>Implementors may override</b> {@link #afterClose()} and {@link #racers()}, the number of
+ * concurrent writers in the race tests (default 8).
  *
  * <p>The dialogue store requires {@link Capability#TRANSACTIONS}: on a backend without them every
  * test here is skipped with an assumption naming the capability, and the group "without
@@ -58,12 +56,11 @@ import org.junit.jupiter.api.Test;
  * {@link UnsupportedCapabilityException}. Tests use dialogue ids unique to each test, so the
  * storage may be shared (one DynamoDB Local table for the whole run).
  */
-public abstract class DialogueStoreContract extends StorageContract {
+public abstract class DialogueStoreContract extends DomainContract {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The store under test (null when the backend lacks TRANSACTIONS). */
     protected DialogueStore dialogues;
-    private String tag;
 
     /** Concurrent writers in the race tests. */
     protected int racers() {
@@ -72,7 +69,6 @@ public abstract class DialogueStoreContract extends StorageContract {
 
     @BeforeEach
     void openDialogues() {
-        tag = "k" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         if (storage.capabilities().has(Capability.TRANSACTIONS)) {
             dialogues = storage.dialogues();
         }
