@@ -13,6 +13,7 @@ import dev.polystore.JacksonCodec;
 import dev.polystore.Key;
 import dev.polystore.Limits;
 import dev.polystore.NotFoundException;
+import dev.polystore.OutcomeUnknownException;
 import dev.polystore.Query;
 import dev.polystore.Storage;
 import dev.polystore.Store;
@@ -197,7 +198,7 @@ public final class DefaultDocumentStore implements DocumentStore {
                 Transaction tx = storage.transaction();
                 DocState next = applySteps(initial, null, tx, maxOps - 1, null);
                 putState(tx, id, next, 0);
-                return tx.commit().thenCompose(v -> settle(id)).thenApply(v -> id);
+                return tx.commit().thenCompose(v -> finish(id, "adding")).thenApply(v -> id);
             });
         });
     }
@@ -262,7 +263,7 @@ public final class DefaultDocumentStore implements DocumentStore {
                 putState(tx, id, next, l.state().version());
                 Document result = new Document(id, content.title(), content.body(), content.metadata(),
                         expectedVersion + 1, s.createdAt(), now);
-                return commitStep(tx).thenCompose(v -> settle(id)).thenApply(v -> result);
+                return commitStep(tx).thenCompose(v -> finish(id, "updating")).thenApply(v -> result);
             }));
         });
     }
@@ -289,7 +290,7 @@ public final class DefaultDocumentStore implements DocumentStore {
                 Transaction tx = storage.transaction().delete(texts, Key.of(pk(id), TEXT_SK));
                 DocState next = applySteps(claimed, null, tx, maxOps - 2, null);
                 putState(tx, id, next, l.state().version());
-                return commitStep(tx).thenCompose(v -> settle(id)).thenApply(v -> true);
+                return commitStep(tx).thenCompose(v -> finish(id, "deleting")).thenApply(v -> true);
             }));
         });
     }
@@ -387,6 +388,23 @@ public final class DefaultDocumentStore implements DocumentStore {
             return cause instanceof ConditionFailedException ? Retries.<Void>retry("document changed")
                     : CompletableFuture.<Void>failedFuture(cause);
         }).thenCompose(f -> f);
+    }
+
+    /**
+     * Completes a change whose first step committed. Once that step is durable the change will
+     * be completed, by this call or by the next writer that touches the document, so a failure
+     * from here on is reported as {@link OutcomeUnknownException}, not as a change that failed.
+     */
+    private CompletableFuture<Void> finish(long id, String what) {
+        return settle(id).handle((v, e) -> {
+            if (e == null) {
+                return null;
+            }
+            Throwable cause = Futures.unwrap(e);
+            throw new OutcomeUnknownException(what + " document " + id + " was recorded but not finished (" + cause
+                    + "); the next write to the document completes it, read it back to see its state",
+                    Key.of(pk(id), STATE_SK), cause);
+        });
     }
 
     /** Completes whatever work the document's state records, whoever started it. */
