@@ -432,7 +432,11 @@ public final class DefaultDocumentStore implements DocumentStore {
                 }
                 Throwable cause = Futures.unwrap(e);
                 if (cause instanceof ConditionFailedException && conflicts < MAX_SETTLE_CONFLICTS) {
+                    // Another writer moved the document first (perhaps doing this very step).
                     return settle(id, conflicts + 1);
+                }
+                if (cause instanceof UnavailableException && conflicts < MAX_SETTLE_CONFLICTS) {
+                    return Retries.pause(conflicts + 1).thenCompose(x -> settle(id, conflicts + 1));
                 }
                 return CompletableFuture.<Void>failedFuture(cause);
             }).thenCompose(f -> f);

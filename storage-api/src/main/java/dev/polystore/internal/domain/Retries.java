@@ -1,6 +1,7 @@
 package dev.polystore.internal.domain;
 
 import dev.polystore.ConditionFailedException;
+import dev.polystore.UnavailableException;
 import dev.polystore.internal.Futures;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -37,7 +38,20 @@ final class Retries {
         return CompletableFuture.failedFuture(new Retry(what));
     }
 
-    /** Runs {@code attempt} until it does not fail with {@link Retry}, at most {@link #MAX_ATTEMPTS} times. */
+    /**
+     * A short random pause before attempt {@code n + 1}, growing with {@code n}, so that
+     * contending writers spread out and a throttled engine gets air.
+     */
+    static CompletableFuture<Void> pause(int n) {
+        long delayMicros = ThreadLocalRandom.current().nextLong(100, 200L * Math.min(n, 20) + 101);
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delayMicros, TimeUnit.MICROSECONDS));
+    }
+
+    /**
+     * Runs {@code attempt} until it does not fail with {@link Retry} or with
+     * {@link UnavailableException} (which means nothing was written, so trying again is safe), at
+     * most {@link #MAX_ATTEMPTS} times.
+     */
     static <R> CompletableFuture<R> withRetries(String operation, Supplier<CompletableFuture<R>> attempt) {
         return run(operation, attempt, 1);
     }
@@ -54,17 +68,17 @@ final class Retries {
                 return CompletableFuture.completedFuture(value);
             }
             Throwable cause = Futures.unwrap(error);
-            if (!(cause instanceof Retry)) {
+            boolean transientFailure = cause instanceof UnavailableException;
+            if (!(cause instanceof Retry) && !transientFailure) {
                 return CompletableFuture.<R>failedFuture(cause);
             }
             if (n >= MAX_ATTEMPTS) {
-                return CompletableFuture.<R>failedFuture(new ConditionFailedException(operation + " lost to concurrent "
-                        + "writers " + n + " times in a row (" + cause.getMessage() + "); try again", null));
+                return CompletableFuture.<R>failedFuture(transientFailure ? cause
+                        : new ConditionFailedException(operation + " lost to concurrent writers " + n
+                        + " times in a row (" + cause.getMessage() + "); try again", null));
             }
-            LOG.debug("{}: attempt {} lost a race ({}), retrying", operation, n, cause.getMessage());
-            long delayMicros = ThreadLocalRandom.current().nextLong(100, 200L * Math.min(n, 20) + 101);
-            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delayMicros, TimeUnit.MICROSECONDS))
-                    .thenCompose(v -> run(operation, attempt, n + 1));
+            LOG.debug("{}: attempt {} failed ({}), retrying", operation, n, cause.getMessage());
+            return pause(n).thenCompose(v -> run(operation, attempt, n + 1));
         }).thenCompose(x -> x);
     }
 }
