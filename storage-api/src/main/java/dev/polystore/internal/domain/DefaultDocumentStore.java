@@ -409,10 +409,14 @@ public final class DefaultDocumentStore implements DocumentStore {
 
     /** Completes whatever work the document's state records, whoever started it. */
     private CompletableFuture<Void> settle(long id) {
-        return settle(id, 0);
+        return settle(id, 0, null);
     }
 
-    private CompletableFuture<Void> settle(long id, int conflicts) {
+    /**
+     * @param done what our last committed step was planned from, or null: if the document still
+     *             shows exactly that work after the step committed, the engine did not apply it
+     */
+    private CompletableFuture<Void> settle(long id, int conflicts, Planned done) {
         return load(id).thenCompose(l -> {
             if (l.state() == null || l.state().value().settled()) {
                 return CompletableFuture.<Void>completedFuture(null);
@@ -422,25 +426,35 @@ public final class DefaultDocumentStore implements DocumentStore {
             CompletableFuture<LinkPage> page = needLinks ? linkPage(id, maxOps - 1)
                     : CompletableFuture.completedFuture(null);
             return page.thenCompose(p -> {
+                Planned planned = new Planned(s, p);
+                if (planned.equals(done)) {
+                    return CompletableFuture.<Planned>failedFuture(new StoreException("backend '" + storage.backend()
+                            + "' committed a step of document " + id + " but the document's items did not change: "
+                            + "its transactions lose writes"));
+                }
                 Transaction tx = storage.transaction();
                 DocState next = applySteps(s, l.text(), tx, maxOps - 1, p);
                 putState(tx, id, next, l.state().version());
-                return tx.commit();
-            }).handle((v, e) -> {
+                return tx.commit().thenApply(v -> planned);
+            }).handle((planned, e) -> {
                 if (e == null) {
-                    return settle(id, 0);
+                    return settle(id, 0, planned);
                 }
                 Throwable cause = Futures.unwrap(e);
                 if (cause instanceof ConditionFailedException && conflicts < MAX_SETTLE_CONFLICTS) {
                     // Another writer moved the document first (perhaps doing this very step).
-                    return settle(id, conflicts + 1);
+                    return settle(id, conflicts + 1, null);
                 }
                 if (cause instanceof UnavailableException && conflicts < MAX_SETTLE_CONFLICTS) {
-                    return Retries.pause(conflicts + 1).thenCompose(x -> settle(id, conflicts + 1));
+                    return Retries.pause(conflicts + 1).thenCompose(x -> settle(id, conflicts + 1, null));
                 }
                 return CompletableFuture.<Void>failedFuture(cause);
             }).thenCompose(f -> f);
         });
+    }
+
+    /** The work a step was planned from. */
+    private record Planned(DocState state, LinkPage links) {
     }
 
     private CompletableFuture<LinkPage> linkPage(long id, int limit) {

@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * its documents, with a tag unique to it.
  *
  * <p><b>Implementors may override</b> {@link #afterClose()} to check or clean up after a
- * storage is closed.
+ * storage is closed, and {@link #open(StorageConfig)} to build the storage another way than
+ * {@link StoreFactory#open(StorageConfig)} (the kit's own self-tests use it to run the suites on
+ * deliberately broken backends).
  */
 public abstract class DomainContract {
     /** The storage under test, opened before each test. */
@@ -39,6 +41,11 @@ public abstract class DomainContract {
     /** The configuration of the backend under test. */
     protected abstract StorageConfig config(Path tempDir) throws Exception;
 
+    /** Opens the storage under test; by default through {@link StoreFactory}, so discovery is tested too. */
+    protected Storage open(StorageConfig config) throws Exception {
+        return StoreFactory.open(config);
+    }
+
     /** Called after the storage of a test is closed. */
     protected void afterClose() throws Exception {
     }
@@ -47,7 +54,7 @@ public abstract class DomainContract {
     void openDomainStorage() throws Exception {
         clock = MutableClock.startingNow();
         tag = "k" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        storage = StoreFactory.open(config(tempDir).withClock(clock));
+        storage = open(config(tempDir).withClock(clock));
     }
 
     @AfterEach

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * transaction fails without writing, as if the writing process had crashed between two steps.
  * Another view of the same backend plays the process that comes next.
  */
-final class CrashingBackend implements StorageBackend {
+class CrashingBackend implements StorageBackend {
     private final StorageBackend shared;
     private final AtomicInteger transactionsLeft;
 
