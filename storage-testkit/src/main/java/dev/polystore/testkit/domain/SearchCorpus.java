@@ -57,8 +57,9 @@ final class SearchCorpus {
             documents.add(new NewDocument(title, body, Map.of("n", Integer.toString(i))));
         }
         queries = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            queries.add(word(random, i % 3 == 0 ? 0 : i % 3 == 1 ? vocabularySize / 4 : vocabularySize - 1 - i));
+        // Single words from the most frequent to the rarest (the rarest mostly in the large documents).
+        for (double f : new double[] {0, 0.003, 0.006, 0.012, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 0.999}) {
+            queries.add(vocabulary.get((int) (f * vocabularySize)));
         }
         for (int i = 0; i < 16; i++) {
             queries.add(cased(random, zipf(random)) + separator(random) + cased(random, zipf(random)));
@@ -74,10 +75,6 @@ final class SearchCorpus {
         queries.add(frequent + " nothing" + tag);
         queries.add(vocabulary.get(1) + "-" + vocabulary.get(2));
         queries.add("x".repeat(70) + tag);
-    }
-
-    private String word(Random random, int index) {
-        return vocabulary.get(index);
     }
 
     /** Skewed towards the first words, so some terms are in most documents and others in few. */
