@@ -4,6 +4,7 @@ import static dev.polystore.testkit.domain.Await.await;
 import static dev.polystore.testkit.domain.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,12 @@ public abstract class DialogueStoreContract extends DomainContract {
         @BeforeEach
         void needsTransactions() {
             requireTransactions();
+        }
+
+        @Test
+        @DisplayName("Storage.dialogues() returns one store per Storage")
+        void oneStore() {
+            assertSame(dialogues, storage.dialogues());
         }
 
         @Test

@@ -4,6 +4,7 @@ import static dev.polystore.testkit.domain.Await.await;
 import static dev.polystore.testkit.domain.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -148,6 +149,12 @@ public abstract class DocumentStoreContract extends DomainContract {
         @BeforeEach
         void needsTransactions() {
             requireTransactions();
+        }
+
+        @Test
+        @DisplayName("Storage.documents() returns one store per Storage")
+        void oneStore() {
+            assertSame(documents, storage.documents());
         }
 
         @Test
