@@ -97,7 +97,9 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * versions, so batch puts are sent as concurrent single-item unconditional puts (same version
  * rules as {@link #put}); failures are reported per key with {@link BatchWriteException}.
  *
- * <p>Thread-safe.
+ * <p>Every SPI method returns a future and never throws: its body ({@code xxxAsync}) runs under
+ * {@link #guard}, so a synchronous failure (a closed backend, say) becomes a failed future.
+ * Thread-safe.
  */
 final class DynamoDbBackend implements StorageBackend {
     private static final Logger LOG = LoggerFactory.getLogger(DynamoDbBackend.class);
@@ -256,6 +258,10 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Optional<RawItem>> get(String store, Key key) {
+        return guard(() -> getAsync(store, key));
+    }
+
+    private CompletableFuture<Optional<RawItem>> getAsync(String store, Key key) {
         String table = table(store);
         long now = nowSeconds();
         GetItemRequest request = GetItemRequest.builder().tableName(table).key(Items.key(key)).consistentRead(true).build();
@@ -269,6 +275,10 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<RawPage> query(QuerySpec q) {
+        return guard(() -> queryAsync(q));
+    }
+
+    private CompletableFuture<RawPage> queryAsync(QuerySpec q) {
         String table = table(q.table());
         String start = q.exclusiveStartSk();
         if (start != null) {
@@ -382,6 +392,10 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<List<RawItem>> batchGet(String store, List<Key> keys) {
+        return guard(() -> batchGetAsync(store, keys));
+    }
+
+    private CompletableFuture<List<RawItem>> batchGetAsync(String store, List<Key> keys) {
         String table = table(store);
         long now = nowSeconds();
         List<CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> parts = new ArrayList<>();
@@ -447,6 +461,10 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Long> put(WriteOp.Put op) {
+        return guard(() -> putAsync(op));
+    }
+
+    private CompletableFuture<Long> putAsync(WriteOp.Put op) {
         String table = table(op.table());
         String token = newToken();
         Condition c = op.condition();
@@ -597,6 +615,10 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Boolean> delete(WriteOp.Delete op) {
+        return guard(() -> deleteAsync(op));
+    }
+
+    private CompletableFuture<Boolean> deleteAsync(WriteOp.Delete op) {
         String table = table(op.table());
         long now = nowSeconds();
         Condition c = op.condition();
@@ -652,6 +674,10 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Void> batchWrite(String store, List<WriteOp> writes) {
+        return guard(() -> batchWriteAsync(store, writes));
+    }
+
+    private CompletableFuture<Void> batchWriteAsync(String store, List<WriteOp> writes) {
         String table = table(store);
         Map<Key, Throwable> failed = new ConcurrentHashMap<>();
         List<CompletableFuture<?>> parts = new ArrayList<>();
