@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +101,7 @@ final class Writer {
     private final AtomicLong committedRequests = new AtomicLong();
 
     Writer(StatementCache cache, Transactions transactions, SqliteErrors errors, Clock clock, Executor completions,
-           int maxOps, java.time.Duration purgeInterval, String threadName) {
+           int maxOps, Duration purgeInterval, String threadName) {
         this.purgeIntervalNanos = purgeInterval.toNanos();
         this.cache = cache;
         this.transactions = transactions;
