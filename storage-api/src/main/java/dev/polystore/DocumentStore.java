@@ -9,42 +9,86 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Documents with full-text search and typed links between them. From
- * {@link Storage#documents()}.
+ * Documents with full-text search and typed links between them (RFC 0053). From
+ * {@link Storage#documents()}, which requires {@link Capability#TRANSACTIONS} (it throws
+ * {@link UnsupportedCapabilityException} on a backend without them).
  *
- * <p><b>Search semantics</b>, the same on every backend: title and body are split into terms
- * at every character that is not a letter or digit, terms are case-folded (Unicode, root
- * locale), a query matches the documents that contain every one of its terms, results come by
- * relevance (higher score first) with ties broken by ascending id. See
- * {@code docs/domain-stores.md} for the exact definition.
+ * <p><b>Search semantics</b>, the same on every backend (see {@code docs/domain-stores.md}):
+ * <ul>
+ *   <li>title and body are searched (metadata is not); a <em>token</em> is a maximal run of code
+ *       points of Unicode general category L* (letters), N* (numbers) or Co (private use);
+ *       every other code point separates tokens;</li>
+ *   <li>tokens are case-folded by simple per-code-point lower-casing
+ *       ({@link Character#toLowerCase(int)}); diacritics are kept ({@code é} ≠ {@code e});</li>
+ *   <li>tokens longer than {@value #MAX_TERM_LENGTH} code points are not indexed, so a query
+ *       containing one matches nothing;</li>
+ *   <li>the query is tokenized the same way; a document matches when it contains
+ *       <em>every</em> distinct query term; a query without terms matches nothing; at most
+ *       {@value #MAX_QUERY_TERMS} distinct terms;</li>
+ *   <li>portable relevance: score = the sum over query terms of the term's number of occurrences
+ *       in title and body; results by score descending, ties by ascending id. A backend with
+ *       {@link Capability#NATIVE_SEARCH} returns the same set of documents but may score and
+ *       therefore order them by its own measure (SQLite FTS5: bm25), still breaking ties by id.</li>
+ * </ul>
+ *
+ * <p><b>Limits</b>: a document's content ({@link NewDocument} encoded as JSON) is at most
+ * {@value #MAX_CONTENT_BYTES} bytes; link types are 1 to 64 characters from {@code a-z 0-9 _ -}.
+ *
+ * <p><b>Atomicity.</b> A document's index entries are written with it: small documents (at most
+ * about 95 distinct new terms) in one atomic write; larger ones in a resumable sequence of
+ * bounded atomic writes, each conditional on the document's item, in an order that keeps search
+ * exact at every instant (postings are written before content becomes visible, and removed only
+ * after it is replaced). Deleting a document hides it from reads and search in its first atomic
+ * write, then removes its index entries and links. See {@code docs/domain-stores.md}.
  *
  * <p>Thread-safe; futures complete as described in {@link Store}. Operations naming a document
  * that does not exist complete with {@link NotFoundException}.
  */
 public interface DocumentStore {
+    /** Longest indexed token, in code points. */
+    int MAX_TERM_LENGTH = 64;
+    /** Most distinct terms in a query. */
+    int MAX_QUERY_TERMS = 16;
+    /** Largest document content, as encoded JSON bytes (64 KiB). */
+    int MAX_CONTENT_BYTES = 64 * 1024;
 
-    /** Stores a new document and its index entries atomically. @return its id */
+    /**
+     * Stores a new document and its index entries.
+     *
+     * @return its id, allocated without a shared counter write per document and unique across
+     *         concurrent writers and processes (ids are positive, not necessarily consecutive)
+     */
     CompletableFuture<Long> addDocument(NewDocument document);
 
+    /** The document, or empty if there is none (or it is being deleted). */
     CompletableFuture<Optional<Document>> getDocument(long id);
 
     /**
-     * Replaces a document's content if it still has {@code expectedVersion}, re-indexing it in
-     * the same atomic write; otherwise {@link ConditionFailedException}.
+     * Replaces a document's content if it still has {@code expectedVersion}, re-indexing it;
+     * otherwise completes with {@link ConditionFailedException}. Of concurrent updates from one
+     * version exactly one wins.
+     *
+     * @return the document as written, at {@code expectedVersion + 1}
      */
     CompletableFuture<Document> updateDocument(long id, long expectedVersion, NewDocument document);
 
     /**
-     * Deletes a document with its index entries and every link from or to it, atomically.
+     * Deletes a document with its index entries and every link from or to it.
      *
-     * @return whether the document existed
+     * @return whether the document existed (of concurrent deletes exactly one sees {@code true})
      */
     CompletableFuture<Boolean> deleteDocument(long id);
 
-    /** Documents matching every term of {@code query}, best first, at most {@code limit}. */
+    /**
+     * Documents matching every term of {@code query}, best first, at most {@code limit}
+     * (1 to {@value Limits#MAX_PAGE_SIZE}).
+     */
     CompletableFuture<List<SearchHit>> search(String query, int limit);
 
-    /** Links {@code from} to {@code to} with {@code type}; both documents must exist. Idempotent. */
+    /**
+     * Links {@code from} to {@code to} with {@code type}; both documents must exist (a document
+     * may link to itself). Idempotent.
+     */
     CompletableFuture<Link> link(long from, long to, String type);
 
     /** Removes a link. @return whether it existed */

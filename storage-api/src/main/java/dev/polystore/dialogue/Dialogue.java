@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param status lifecycle status
  * @param createdAt when it was created
  * @param updatedAt when it, or anything in it, last changed
- * @param rounds the highest round number recorded so far (0 before any perspective)
+ * @param rounds the highest round of any perspective, tension or tension event recorded so far
+ *               (0 before any)
  */
 public record Dialogue(String id, String title, DialogueStatus status, Instant createdAt, Instant updatedAt,
                        int rounds) {

@@ -11,7 +11,11 @@ import dev.polystore.Storage;
 import dev.polystore.Store;
 import dev.polystore.Transaction;
 import dev.polystore.UnavailableException;
+import dev.polystore.StoreException;
 import dev.polystore.UnsupportedCapabilityException;
+import dev.polystore.internal.domain.DefaultDialogueStore;
+import dev.polystore.internal.domain.DefaultDocumentStore;
+import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.StorageBackend;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +38,8 @@ public final class DefaultStorage implements Storage {
     private final Capabilities capabilities;
     private final Map<String, CompletableFuture<Void>> preparedTables = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile DialogueStore dialogueStore;
+    private volatile DocumentStore documentStore;
 
     public DefaultStorage(String name, StorageBackend backend, Clock clock) {
         this.name = Objects.requireNonNull(name, "name");
@@ -74,12 +80,37 @@ public final class DefaultStorage implements Storage {
 
     @Override
     public DialogueStore dialogues() {
-        throw new UnsupportedCapabilityException(name, Capability.TRANSACTIONS);
+        require(Capability.TRANSACTIONS);
+        DialogueStore d = dialogueStore;
+        if (d == null) {
+            synchronized (this) {
+                if (dialogueStore == null) {
+                    dialogueStore = new DefaultDialogueStore(this, clock);
+                }
+                d = dialogueStore;
+            }
+        }
+        return d;
     }
 
     @Override
     public DocumentStore documents() {
-        throw new UnsupportedCapabilityException(name, Capability.TRANSACTIONS);
+        require(Capability.TRANSACTIONS);
+        DocumentStore d = documentStore;
+        if (d == null) {
+            synchronized (this) {
+                if (documentStore == null) {
+                    SearchIndex index = null;
+                    if (capabilities.has(Capability.NATIVE_SEARCH)) {
+                        index = backend.searchIndex().orElseThrow(() -> new StoreException("backend '" + name
+                                + "' declares " + Capability.NATIVE_SEARCH + " but its searchIndex() is empty"));
+                    }
+                    documentStore = new DefaultDocumentStore(this, clock, index);
+                }
+                d = documentStore;
+            }
+        }
+        return d;
     }
 
     @Override

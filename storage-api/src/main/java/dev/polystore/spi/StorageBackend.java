@@ -92,6 +92,15 @@ public interface StorageBackend extends AutoCloseable {
         return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.TRANSACTIONS));
     }
 
+    /**
+     * The backend's native full-text index, present exactly when {@link #capabilities()}
+     * declares {@link Capability#NATIVE_SEARCH}. See {@link SearchIndex} for what it must index
+     * and when.
+     */
+    default Optional<SearchIndex> searchIndex() {
+        return Optional.empty();
+    }
+
     /** Sends a trivial request. Should not complete exceptionally: report failures as unhealthy. */
     CompletableFuture<Health> health();
 

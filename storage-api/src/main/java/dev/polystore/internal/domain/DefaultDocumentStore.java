@@ -1,0 +1,704 @@
+package dev.polystore.internal.domain;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.polystore.Capability;
+import dev.polystore.Codec;
+import dev.polystore.CodecException;
+import dev.polystore.Condition;
+import dev.polystore.ConditionFailedException;
+import dev.polystore.DocumentStore;
+import dev.polystore.Item;
+import dev.polystore.JacksonCodec;
+import dev.polystore.Key;
+import dev.polystore.Limits;
+import dev.polystore.NotFoundException;
+import dev.polystore.OutcomeUnknownException;
+import dev.polystore.Query;
+import dev.polystore.Storage;
+import dev.polystore.Store;
+import dev.polystore.StoreException;
+import dev.polystore.Transaction;
+import dev.polystore.UnavailableException;
+import dev.polystore.ValidationException;
+import dev.polystore.document.Document;
+import dev.polystore.document.Link;
+import dev.polystore.document.NewDocument;
+import dev.polystore.document.SearchHit;
+import dev.polystore.internal.Futures;
+import dev.polystore.spi.SearchIndex;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@link DocumentStore} over the public API, with an optional native {@link SearchIndex}.
+ * Item layout (table {@value #TABLE}):
+ * <pre>
+ * pk doc#&lt;id&gt;     sk doc                          the document's state: version, metadata, dates, work in progress
+ * pk doc#&lt;id&gt;     sk doc#text                     its current title and body (what search indexes)
+ * pk doc#&lt;id&gt;     sk link&gt;#&lt;type&gt;#&lt;to, 19 digits&gt;   an outgoing link
+ * pk doc#&lt;id&gt;     sk link&lt;#&lt;type&gt;#&lt;from, 19 digits&gt; an incoming link (mirror of the outgoing one)
+ * pk term#&lt;term&gt;   sk &lt;id, 19 digits&gt;               posting: the document contains the term
+ * pk docseq        sk docseq                       id counter (next unreserved id)
+ * </pre>
+ *
+ * <p><b>Invariant</b> that makes search exact at every instant: for every text item and every
+ * term of it, the posting exists. Postings may transiently (or, after a writer crashed,
+ * until the document is next written) exist for terms a document no longer contains; search
+ * therefore verifies every candidate against its text item, so extra postings never show.
+ *
+ * <p><b>Writes as steps.</b> Every change is a sequence of transactions of at most
+ * {@code maxOps} operations, each including the state item under {@code ifVersion} (or
+ * {@code ifAbsent} when it is created), so steps of one document are serialized and a step
+ * planned from an outdated state cannot apply. The state item records the work left
+ * ({@code pending}: content being indexed and the terms still to post; {@code stale}: terms
+ * whose postings must go; {@code deleting}), so any writer that finds unfinished work
+ * completes it deterministically before starting its own ("roll forward"). Order of a change:
+ * post the new terms; then, in one transaction, replace the text item (the change becomes
+ * visible) and record the terms that left as stale; then remove their postings. A small
+ * document takes a single transaction. A delete first removes the text item (the document
+ * disappears from reads and search), then postings, then links (both halves of each in one
+ * transaction), then the state item.
+ */
+public final class DefaultDocumentStore implements DocumentStore {
+    /** The table (store name) documents live in. */
+    public static final String TABLE = "documents";
+
+    static final String STATE_SK = "doc";
+    static final String TEXT_SK = SearchIndex.TEXT_SORT_KEY;
+    static final String OUT = "link>#";
+    static final String IN = "link<#";
+    private static final int MAX_SETTLE_CONFLICTS = 64;
+    private static final int READ_ATTEMPTS = 8;
+
+    private final Storage storage;
+    private final Clock clock;
+    private final int maxOps;
+    private final SearchIndex nativeIndex;
+    private final ObjectMapper mapper = JacksonCodec.defaultMapper();
+    private final Store<DocState> states;
+    private final Store<DocText> texts;
+    private final Store<Posting> postings;
+    private final Store<Link> links;
+    private final Store<byte[]> raw;
+    private final IdAllocator ids;
+    private volatile CompletableFuture<Void> nativePrepared;
+
+    /** Content as given by the caller. */
+    record Content(String title, String body, Map<String, String> metadata) {
+        Content {
+            metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        }
+
+        String text() {
+            return title + "\n" + body;
+        }
+    }
+
+    /** A change being applied: the new content and the terms still to post (ascending). */
+    record Pending(Content content, Instant at, List<String> toIndex) {
+        Pending {
+            toIndex = toIndex == null ? List.of() : List.copyOf(toIndex);
+        }
+    }
+
+    /** The state item. {@code version} is the version of the current content (0 before the first). */
+    record DocState(long id, long version, Instant createdAt, Instant updatedAt, Map<String, String> metadata,
+                    Pending pending, List<String> stale, boolean deleting) {
+        DocState {
+            metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+            stale = stale == null ? List.of() : List.copyOf(stale);
+        }
+
+        boolean settled() {
+            return pending == null && stale.isEmpty() && !deleting;
+        }
+
+        boolean visible() {
+            return version > 0 && !deleting;
+        }
+    }
+
+    /** The text item: current title and body, with the version they belong to. */
+    record DocText(long version, String title, String body) {
+        String text() {
+            return title + "\n" + body;
+        }
+    }
+
+    /** A posting's payload: the document id (also in its sort key). */
+    record Posting(long id) {
+    }
+
+    /** A document's state and text items as read together. */
+    private record Loaded(Item<DocState> state, DocText text) {
+    }
+
+    public DefaultDocumentStore(Storage storage, Clock clock, SearchIndex nativeIndex) {
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.nativeIndex = nativeIndex;
+        this.maxOps = Math.min(100, storage.capabilities().maxTransactionItems());
+        if (maxOps < 8) {
+            throw new ValidationException("the document store needs transactions of at least 8 operations; backend '"
+                    + storage.backend() + "' allows " + maxOps);
+        }
+        this.states = storage.store(TABLE, DocState.class);
+        this.texts = storage.store(TABLE, DocText.class);
+        this.postings = storage.store(TABLE, Posting.class);
+        this.links = storage.store(TABLE, Link.class);
+        this.raw = storage.store(TABLE, Codec.bytes());
+        this.ids = new IdAllocator(storage.store(TABLE, IdAllocator.IdBlock.class));
+    }
+
+    static String pk(long id) {
+        return SearchIndex.DOCUMENT_PK_PREFIX + id;
+    }
+
+    static String termPk(String term) {
+        return "term#" + term;
+    }
+
+    static String idSk(long id) {
+        return String.format("%019d", id);
+    }
+
+    static Key outKey(Link l) {
+        return Key.of(pk(l.from()), OUT + l.type() + "#" + idSk(l.to()));
+    }
+
+    static Key inKey(Link l) {
+        return Key.of(pk(l.to()), IN + l.type() + "#" + idSk(l.from()));
+    }
+
+    // --- documents ---
+
+    @Override
+    public CompletableFuture<Long> addDocument(NewDocument document) {
+        return DefaultDialogueStore.guarded(() -> {
+            Content content = validContent(document);
+            List<String> terms = new ArrayList<>(Terms.frequencies(content.text()).keySet());
+            return ids.next().thenCompose(id -> {
+                Instant now = clock.instant();
+                DocState initial = new DocState(id, 0, now, now, Map.of(), new Pending(content, now, terms), List.of(),
+                        false);
+                Transaction tx = storage.transaction();
+                DocState next = applySteps(initial, null, tx, maxOps - 1, null);
+                putState(tx, id, next, 0);
+                return tx.commit().thenCompose(v -> finish(id, "adding")).thenApply(v -> id);
+            });
+        });
+    }
+
+    @Override
+    public CompletableFuture<Optional<Document>> getDocument(long id) {
+        return DefaultDialogueStore.guarded(() -> {
+            requireId(id);
+            return readDocument(id, 1);
+        });
+    }
+
+    private CompletableFuture<Optional<Document>> readDocument(long id, int attempt) {
+        return load(id).thenCompose(l -> {
+            if (l.state() == null || !l.state().value().visible() || l.text() == null) {
+                return CompletableFuture.completedFuture(Optional.<Document>empty());
+            }
+            DocState s = l.state().value();
+            if (l.text().version() != s.version()) {
+                // The two items were read on either side of a change (engines without snapshot reads).
+                if (attempt >= READ_ATTEMPTS) {
+                    return CompletableFuture.failedFuture(new UnavailableException("document " + id
+                            + " kept changing while being read; try again", null));
+                }
+                return readDocument(id, attempt + 1);
+            }
+            return CompletableFuture.completedFuture(Optional.of(new Document(id, l.text().title(), l.text().body(),
+                    s.metadata(), s.version(), s.createdAt(), s.updatedAt())));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Document> updateDocument(long id, long expectedVersion, NewDocument document) {
+        return DefaultDialogueStore.guarded(() -> {
+            requireId(id);
+            Content content = validContent(document);
+            if (expectedVersion < 1) {
+                throw new ValidationException("expectedVersion must be 1 or more (a document starts at version 1), got "
+                        + expectedVersion);
+            }
+            return Retries.withRetries("updateDocument(" + id + ")", () -> load(id).thenCompose(l -> {
+                if (l.state() == null || !l.state().value().visible()) {
+                    return CompletableFuture.failedFuture(notFound(id));
+                }
+                DocState s = l.state().value();
+                if (!s.settled()) {
+                    return settle(id).thenCompose(v -> Retries.<Document>retry("finished an earlier change first"));
+                }
+                if (s.version() != expectedVersion) {
+                    return CompletableFuture.failedFuture(new ConditionFailedException("document " + id
+                            + " is at version " + s.version() + ", not " + expectedVersion
+                            + ": it changed since it was read", Key.of(pk(id), STATE_SK)));
+                }
+                Set<String> oldTerms = l.text() == null ? Set.of() : Terms.frequencies(l.text().text()).keySet();
+                List<String> toIndex = new ArrayList<>(Terms.frequencies(content.text()).keySet());
+                toIndex.removeAll(oldTerms);
+                Instant now = clock.instant();
+                DocState claimed = new DocState(id, s.version(), s.createdAt(), s.updatedAt(), s.metadata(),
+                        new Pending(content, now, toIndex), List.of(), false);
+                Transaction tx = storage.transaction();
+                DocState next = applySteps(claimed, l.text(), tx, maxOps - 1, null);
+                putState(tx, id, next, l.state().version());
+                Document result = new Document(id, content.title(), content.body(), content.metadata(),
+                        expectedVersion + 1, s.createdAt(), now);
+                return commitStep(tx).thenCompose(v -> finish(id, "updating")).thenApply(v -> result);
+            }));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> deleteDocument(long id) {
+        return DefaultDialogueStore.guarded(() -> {
+            requireId(id);
+            return Retries.withRetries("deleteDocument(" + id + ")", () -> load(id).thenCompose(l -> {
+                if (l.state() == null || l.state().value().version() == 0) {
+                    return CompletableFuture.completedFuture(false);
+                }
+                DocState s = l.state().value();
+                if (s.deleting()) {
+                    return settle(id).thenApply(v -> false);
+                }
+                if (!s.settled()) {
+                    return settle(id).thenCompose(v -> Retries.<Boolean>retry("finished an earlier change first"));
+                }
+                List<String> stale = l.text() == null ? List.of()
+                        : new ArrayList<>(Terms.frequencies(l.text().text()).keySet());
+                DocState claimed = new DocState(id, s.version(), s.createdAt(), clock.instant(), s.metadata(), null,
+                        stale, true);
+                Transaction tx = storage.transaction().delete(texts, Key.of(pk(id), TEXT_SK));
+                DocState next = applySteps(claimed, null, tx, maxOps - 2, null);
+                putState(tx, id, next, l.state().version());
+                return commitStep(tx).thenCompose(v -> finish(id, "deleting")).thenApply(v -> true);
+            }));
+        });
+    }
+
+    // --- the step machine ---
+
+    /**
+     * Adds to {@code tx} as much of the work recorded in {@code s} as {@code budget} operations
+     * allow, in order, and returns the state after it, or null if the state item itself is to
+     * be deleted (the end of a delete). The caller adds the state item's write.
+     *
+     * @param currentText the text item now stored (needed to compute stale terms when a change
+     *                    becomes visible)
+     * @param linkPage link items of the document, if the caller read them (deletes only), and
+     *                 whether that page was the last
+     */
+    private DocState applySteps(DocState s, DocText currentText, Transaction tx, int budget, LinkPage linkPage) {
+        long id = s.id();
+        DocState n = s;
+        if (n.pending() != null) {
+            List<String> toIndex = n.pending().toIndex();
+            int take = Math.min(Math.max(budget - 1, 0), toIndex.size());
+            for (String term : toIndex.subList(0, take)) {
+                tx.put(postings, Item.of(termPk(term), idSk(id), new Posting(id)));
+            }
+            budget -= take;
+            List<String> rest = toIndex.subList(take, toIndex.size());
+            if (rest.isEmpty() && budget >= 1) {
+                Content c = n.pending().content();
+                Set<String> newTerms = Terms.frequencies(c.text()).keySet();
+                TreeSet<String> stale = new TreeSet<>(n.stale());
+                if (currentText != null) {
+                    stale.addAll(Terms.frequencies(currentText.text()).keySet());
+                }
+                stale.removeAll(newTerms);
+                long version = n.version() + 1;
+                tx.put(texts, Item.of(pk(id), TEXT_SK, new DocText(version, c.title(), c.body())));
+                budget -= 1;
+                n = new DocState(id, version, n.createdAt(), n.pending().at(), c.metadata(), null,
+                        List.copyOf(stale), false);
+            } else {
+                n = new DocState(id, n.version(), n.createdAt(), n.updatedAt(), n.metadata(),
+                        new Pending(n.pending().content(), n.pending().at(), rest), n.stale(), n.deleting());
+            }
+        }
+        if (n.pending() == null && !n.stale().isEmpty() && budget > 0) {
+            int take = Math.min(budget, n.stale().size());
+            for (String term : n.stale().subList(0, take)) {
+                tx.delete(postings, Key.of(termPk(term), idSk(id)));
+            }
+            budget -= take;
+            n = new DocState(id, n.version(), n.createdAt(), n.updatedAt(), n.metadata(), null,
+                    n.stale().subList(take, n.stale().size()), n.deleting());
+        }
+        if (n.deleting() && n.pending() == null && n.stale().isEmpty() && linkPage != null) {
+            Set<Key> keys = new LinkedHashSet<>();
+            boolean all = true;
+            for (Link l : linkPage.links()) {
+                Set<Key> pair = new LinkedHashSet<>(List.of(outKey(l), inKey(l)));
+                pair.removeAll(keys);
+                if (keys.size() + pair.size() > budget) {
+                    all = false;
+                    break;
+                }
+                keys.addAll(pair);
+            }
+            keys.forEach(k -> tx.delete(links, k));
+            if (all && linkPage.last()) {
+                return null;
+            }
+        }
+        return n;
+    }
+
+    private record LinkPage(List<Link> links, boolean last) {
+    }
+
+    private void putState(Transaction tx, long id, DocState next, long itemVersion) {
+        Key key = Key.of(pk(id), STATE_SK);
+        Condition condition = itemVersion == 0 ? Condition.ifAbsent() : Condition.ifVersion(itemVersion);
+        if (next == null) {
+            tx.delete(states, key, condition);
+        } else {
+            tx.put(states, Item.of(key, next), condition);
+        }
+    }
+
+    /** Commits a step; a failed condition means another writer moved the document first. */
+    private CompletableFuture<Void> commitStep(Transaction tx) {
+        return tx.commit().handle((v, e) -> {
+            if (e == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            Throwable cause = Futures.unwrap(e);
+            return cause instanceof ConditionFailedException ? Retries.<Void>retry("document changed")
+                    : CompletableFuture.<Void>failedFuture(cause);
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * Completes a change whose first step committed. Once that step is durable the change will
+     * be completed, by this call or by the next writer that touches the document, so a failure
+     * from here on is reported as {@link OutcomeUnknownException}, not as a change that failed.
+     */
+    private CompletableFuture<Void> finish(long id, String what) {
+        return settle(id).handle((v, e) -> {
+            if (e == null) {
+                return null;
+            }
+            Throwable cause = Futures.unwrap(e);
+            throw new OutcomeUnknownException(what + " document " + id + " was recorded but not finished (" + cause
+                    + "); the next write to the document completes it, read it back to see its state",
+                    Key.of(pk(id), STATE_SK), cause);
+        });
+    }
+
+    /** Completes whatever work the document's state records, whoever started it. */
+    private CompletableFuture<Void> settle(long id) {
+        return settle(id, 0, null);
+    }
+
+    /**
+     * @param done what our last committed step was planned from, or null: if the document still
+     *             shows exactly that work after the step committed, the engine did not apply it
+     */
+    private CompletableFuture<Void> settle(long id, int conflicts, Planned done) {
+        return load(id).thenCompose(l -> {
+            if (l.state() == null || l.state().value().settled()) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            DocState s = l.state().value();
+            boolean needLinks = s.deleting() && s.pending() == null && s.stale().isEmpty();
+            CompletableFuture<LinkPage> page = needLinks ? linkPage(id, maxOps - 1)
+                    : CompletableFuture.completedFuture(null);
+            return page.thenCompose(p -> {
+                Planned planned = new Planned(s, p);
+                if (planned.equals(done)) {
+                    return CompletableFuture.<Planned>failedFuture(new StoreException("backend '" + storage.backend()
+                            + "' committed a step of document " + id + " but the document's items did not change: "
+                            + "its transactions lose writes"));
+                }
+                Transaction tx = storage.transaction();
+                DocState next = applySteps(s, l.text(), tx, maxOps - 1, p);
+                putState(tx, id, next, l.state().version());
+                return tx.commit().thenApply(v -> planned);
+            }).handle((planned, e) -> {
+                if (e == null) {
+                    return settle(id, 0, planned);
+                }
+                Throwable cause = Futures.unwrap(e);
+                if (cause instanceof ConditionFailedException && conflicts < MAX_SETTLE_CONFLICTS) {
+                    // Another writer moved the document first (perhaps doing this very step).
+                    return settle(id, conflicts + 1, null);
+                }
+                if (cause instanceof UnavailableException && conflicts < MAX_SETTLE_CONFLICTS) {
+                    return Retries.pause(conflicts + 1).thenCompose(x -> settle(id, conflicts + 1, null));
+                }
+                return CompletableFuture.<Void>failedFuture(cause);
+            }).thenCompose(f -> f);
+        });
+    }
+
+    /** The work a step was planned from. */
+    private record Planned(DocState state, LinkPage links) {
+    }
+
+    private CompletableFuture<LinkPage> linkPage(long id, int limit) {
+        return links.query(Query.partition(pk(id)).prefix("link").limit(limit))
+                .thenApply(p -> new LinkPage(p.items().stream().map(Item::value).toList(), !p.hasMore()));
+    }
+
+    /** The state and text items of a document, read with one partition query. */
+    private CompletableFuture<Loaded> load(long id) {
+        return raw.query(Query.partition(pk(id)).prefix(STATE_SK).limit(10)).thenApply(page -> {
+            Item<DocState> state = null;
+            DocText text = null;
+            for (Item<byte[]> item : page.items()) {
+                if (item.sk().equals(STATE_SK)) {
+                    state = item.withValue(decode(item, DocState.class));
+                } else if (item.sk().equals(TEXT_SK)) {
+                    text = decode(item, DocText.class);
+                }
+            }
+            return new Loaded(state, text);
+        });
+    }
+
+    // --- search ---
+
+    @Override
+    public CompletableFuture<List<SearchHit>> search(String query, int limit) {
+        return DefaultDialogueStore.guarded(() -> {
+            Objects.requireNonNull(query, "query");
+            if (limit < 1 || limit > Limits.MAX_PAGE_SIZE) {
+                throw new ValidationException("search limit must be between 1 and " + Limits.MAX_PAGE_SIZE + ", got "
+                        + limit);
+            }
+            List<String> terms = Terms.queryTerms(query);
+            if (terms.size() > MAX_QUERY_TERMS) {
+                throw new ValidationException("query has " + terms.size() + " distinct terms; at most "
+                        + MAX_QUERY_TERMS + " are allowed");
+            }
+            if (terms.isEmpty() || !terms.stream().allMatch(Terms::indexable)) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            return nativeIndex != null ? nativeSearch(terms, limit) : portableSearch(terms, limit);
+        });
+    }
+
+    private CompletableFuture<List<SearchHit>> portableSearch(List<String> terms, int limit) {
+        List<CompletableFuture<Set<Long>>> lists = new ArrayList<>();
+        for (String term : terms) {
+            Set<Long> found = new HashSet<>();
+            lists.add(postings.forEach(Query.partition(termPk(term)).limit(Limits.MAX_PAGE_SIZE),
+                    item -> found.add(item.value().id())).thenApply(n -> found));
+        }
+        return CompletableFuture.allOf(lists.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            List<Set<Long>> sets = lists.stream().map(CompletableFuture::join)
+                    .sorted(Comparator.comparingInt(Set::size)).toList();
+            Set<Long> candidates = new HashSet<>(sets.get(0));
+            for (Set<Long> s : sets.subList(1, sets.size())) {
+                candidates.retainAll(s);
+            }
+            return readTexts(candidates);
+        }).thenApply(found -> {
+            List<SearchHit> hits = new ArrayList<>();
+            for (Map.Entry<Long, DocText> e : found.entrySet()) {
+                Map<String, Integer> freq = Terms.frequencies(e.getValue().text());
+                int score = 0;
+                boolean all = true;
+                for (String term : terms) {
+                    Integer n = freq.get(term);
+                    if (n == null) {
+                        all = false;
+                        break;
+                    }
+                    score += n;
+                }
+                if (all) {
+                    hits.add(new SearchHit(e.getKey(), e.getValue().title(), score));
+                }
+            }
+            hits.sort(RELEVANCE);
+            return List.copyOf(hits.subList(0, Math.min(limit, hits.size())));
+        });
+    }
+
+    private static final Comparator<SearchHit> RELEVANCE =
+            Comparator.comparingDouble(SearchHit::score).reversed().thenComparingLong(SearchHit::id);
+
+    private CompletableFuture<List<SearchHit>> nativeSearch(List<String> terms, int limit) {
+        return prepareNative().thenCompose(v -> Futures.guard(storage.backend(),
+                        () -> nativeIndex.search(TABLE, terms, limit)))
+                .thenCompose(matches -> {
+                    Map<Long, Double> scores = new HashMap<>();
+                    for (SearchIndex.Match m : matches) {
+                        if (!m.pk().startsWith(SearchIndex.DOCUMENT_PK_PREFIX)) {
+                            throw new StoreException("backend '" + storage.backend() + "' search index returned "
+                                    + "partition key " + m.pk() + ", which is not a document's");
+                        }
+                        scores.put(Long.parseLong(m.pk().substring(SearchIndex.DOCUMENT_PK_PREFIX.length())), m.score());
+                    }
+                    return readTexts(scores.keySet()).thenApply(found -> {
+                        List<SearchHit> hits = new ArrayList<>();
+                        found.forEach((id, text) -> hits.add(new SearchHit(id, text.title(), scores.get(id))));
+                        hits.sort(RELEVANCE);
+                        return List.copyOf(hits.subList(0, Math.min(limit, hits.size())));
+                    });
+                });
+    }
+
+    private CompletableFuture<Void> prepareNative() {
+        CompletableFuture<Void> p = nativePrepared;
+        if (p == null || p.isCompletedExceptionally()) {
+            // A read first, so the table is prepared before the index over it.
+            p = states.get(pk(1), STATE_SK).thenCompose(x -> Futures.guard(storage.backend(),
+                    () -> nativeIndex.prepareIndex(TABLE)));
+            nativePrepared = p;
+        }
+        return p;
+    }
+
+    /** The text items of these documents (absent ones left out). */
+    private CompletableFuture<Map<Long, DocText>> readTexts(Set<Long> docIds) {
+        List<Key> keys = docIds.stream().sorted().map(id -> Key.of(pk(id), TEXT_SK)).toList();
+        if (keys.isEmpty()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        if (storage.capabilities().has(Capability.BATCH)) {
+            return texts.batchGet(keys).thenApply(found -> {
+                Map<Long, DocText> out = new HashMap<>();
+                found.forEach((k, item) -> out.put(Long.parseLong(k.pk().substring(4)), item.value()));
+                return out;
+            });
+        }
+        List<CompletableFuture<Optional<Item<DocText>>>> reads = keys.stream().map(texts::get).toList();
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<Long, DocText> out = new HashMap<>();
+            reads.forEach(r -> r.join().ifPresent(item -> out.put(Long.parseLong(item.pk().substring(4)), item.value())));
+            return out;
+        });
+    }
+
+    // --- links ---
+
+    @Override
+    public CompletableFuture<Link> link(long from, long to, String type) {
+        return DefaultDialogueStore.guarded(() -> {
+            requireId(from);
+            requireId(to);
+            Link link = new Link(from, to, Ids.requireLinkType(type));
+            return Retries.withRetries("link(" + from + ", " + to + ", " + type + ")",
+                    () -> visibleState(from).thenCombine(visibleState(to), (a, b) -> {
+                        // Conditional on both states, so a document being deleted cannot gain a link.
+                        Transaction tx = storage.transaction().check(states, a.key(), Condition.ifVersion(a.version()));
+                        if (from != to) {
+                            tx.check(states, b.key(), Condition.ifVersion(b.version()));
+                        }
+                        tx.put(links, Item.of(outKey(link), link)).put(links, Item.of(inKey(link), link));
+                        return commitStep(tx).thenApply(v -> link);
+                    }).thenCompose(f -> f));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> unlink(long from, long to, String type) {
+        return DefaultDialogueStore.guarded(() -> {
+            requireId(from);
+            requireId(to);
+            Link link = new Link(from, to, Ids.requireLinkType(type));
+            return links.get(outKey(link)).thenCompose(found -> {
+                if (found.isEmpty()) {
+                    return CompletableFuture.completedFuture(false);
+                }
+                return storage.transaction()
+                        .delete(links, outKey(link), Condition.ifExists())
+                        .delete(links, inKey(link), Condition.ifExists())
+                        .commit().handle((v, e) -> {
+                            if (e == null) {
+                                return true;
+                            }
+                            Throwable cause = Futures.unwrap(e);
+                            if (cause instanceof ConditionFailedException) {
+                                return false;
+                            }
+                            throw cause instanceof StoreException se ? se : new StoreException(cause.toString(), cause);
+                        });
+            });
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<Link>> linksFrom(long id) {
+        return listLinks(id, OUT);
+    }
+
+    @Override
+    public CompletableFuture<List<Link>> linksTo(long id) {
+        return listLinks(id, IN);
+    }
+
+    private CompletableFuture<List<Link>> listLinks(long id, String prefix) {
+        return DefaultDialogueStore.guarded(() -> {
+            requireId(id);
+            return visibleState(id).thenCompose(s -> links.query(pk(id), prefix))
+                    .thenApply(items -> items.stream().map(Item::value).toList());
+        });
+    }
+
+    private CompletableFuture<Item<DocState>> visibleState(long id) {
+        return states.get(pk(id), STATE_SK).thenApply(found -> found.filter(i -> i.value().visible())
+                .orElseThrow(() -> notFound(id)));
+    }
+
+    // --- helpers ---
+
+    private static NotFoundException notFound(long id) {
+        return new NotFoundException("document " + id + " does not exist");
+    }
+
+    private static void requireId(long id) {
+        if (id < 1) {
+            throw new ValidationException("document ids are 1 or more, got " + id);
+        }
+    }
+
+    private Content validContent(NewDocument document) {
+        Objects.requireNonNull(document, "document");
+        Content content = new Content(document.title(), document.body(), document.metadata());
+        int size;
+        try {
+            size = mapper.writeValueAsBytes(content).length;
+        } catch (JsonProcessingException e) {
+            throw new CodecException("cannot encode document content: " + e.getOriginalMessage(), e);
+        }
+        if (size > MAX_CONTENT_BYTES) {
+            throw new ValidationException("document content is " + size + " bytes as JSON; the limit is "
+                    + MAX_CONTENT_BYTES + " bytes (DocumentStore.MAX_CONTENT_BYTES)");
+        }
+        return content;
+    }
+
+    private <T> T decode(Item<byte[]> item, Class<T> type) {
+        try {
+            return mapper.readValue(item.value(), type);
+        } catch (IOException e) {
+            throw new CodecException("cannot decode item " + item.key() + " of store '" + TABLE + "' as "
+                    + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+}

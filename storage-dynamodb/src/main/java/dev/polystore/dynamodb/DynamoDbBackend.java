@@ -1,0 +1,872 @@
+package dev.polystore.dynamodb;
+
+import dev.polystore.Capabilities;
+import dev.polystore.Capability;
+import dev.polystore.Condition;
+import dev.polystore.ConditionFailedException;
+import dev.polystore.ConfigurationException;
+import dev.polystore.Direction;
+import dev.polystore.Health;
+import dev.polystore.Key;
+import dev.polystore.KeyRange;
+import dev.polystore.OutcomeUnknownException;
+import dev.polystore.StoreException;
+import dev.polystore.UnavailableException;
+import dev.polystore.ValidationException;
+import dev.polystore.BatchWriteException;
+import dev.polystore.internal.Keys;
+import dev.polystore.spi.QuerySpec;
+import dev.polystore.spi.RawItem;
+import dev.polystore.spi.RawPage;
+import dev.polystore.spi.StorageBackend;
+import dev.polystore.spi.WriteOp;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbAsyncWaiter;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
+
+/**
+ * The DynamoDB engine: one table per store ({@code table_prefix + store}), items laid out as
+ * {@link Items} describes, every request sent with the SDK's async client (no thread waits on
+ * a request), every read strongly consistent, never a {@code Scan}.
+ *
+ * <p><b>Versions and conditions.</b> Conditional puts are {@code PutItem}s whose condition
+ * expression checks "absent or expired" or "live with version n"; "if exists" and unconditional
+ * puts are {@code UpdateItem}s computing {@code v + 1} on the server ({@code if_not_exists} for
+ * new items), and an unconditional put over an expired item is a {@code PutItem} with version 1
+ * guarded by "still expired". Expiry is decided by the context clock, passed as {@code :now}.
+ *
+ * <p><b>Ambiguous outcomes.</b> Every write stores a random write token ({@code wt}). When a
+ * write fails its condition, DynamoDB returns the item as it is ({@code
+ * ReturnValuesOnConditionCheckFailure = ALL_OLD}): if it carries this write's token, an
+ * earlier attempt of the same call succeeded and the write reports success. If it does not, and
+ * {@link AttemptLog} shows an earlier attempt may have been applied, the write reports
+ * {@link OutcomeUnknownException}; a condition failure is reported only when it is certain.
+ *
+ * <p><b>Transactions</b> are one {@code TransactWriteItems} with a fresh client request token
+ * (the SDK resends it on retries, so a retried transaction applies once). Conditional puts
+ * know their new version up front; for unconditional and "if exists" puts the current versions
+ * are read first (consistent {@code BatchGetItem}) and turned into version conditions; if
+ * another writer gets in between, the transaction is cancelled and tried again with fresh
+ * reads, at most {@value Transactions#ROUNDS} times.
+ *
+ * <p><b>Batches.</b> {@code BatchGetItem} in chunks of 100 and {@code BatchWriteItem} (for
+ * deletes) in chunks of 25, unprocessed keys retried with exponential backoff and jitter at most
+ * {@code batchRetries} times, then reported key by key. {@code BatchWriteItem} cannot compute
+ * versions, so batch puts are sent as concurrent single-item unconditional puts (same version
+ * rules as {@link #put}); failures are reported per key with {@link BatchWriteException}.
+ *
+ * <p>Every SPI method returns a future and never throws: its body ({@code xxxAsync}) runs under
+ * {@link #guard}, so a synchronous failure (a closed backend, say) becomes a failed future.
+ * Thread-safe.
+ */
+final class DynamoDbBackend implements StorageBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(DynamoDbBackend.class);
+
+    static final String NAME = "dynamodb";
+    /** DynamoDB's {@code TransactWriteItems} limits. */
+    static final int MAX_TRANSACTION_ITEMS = 100;
+    static final long MAX_TRANSACTION_BYTES = 4L * 1024 * 1024;
+    /** DynamoDB's {@code BatchGetItem} and {@code BatchWriteItem} limits. */
+    static final int MAX_BATCH_GET = 100;
+    static final int MAX_BATCH_WRITE = 25;
+    /** Retries of unprocessed batch items after the first request. */
+    static final int DEFAULT_BATCH_RETRIES = 8;
+    private static final long BATCH_BASE_DELAY_MS = 25;
+    private static final long BATCH_MAX_DELAY_MS = 2_000;
+    /** Rounds of an unconditional put racing with expiry and deletes, before giving up. */
+    private static final int UPSERT_ROUNDS = 10;
+    /** Query requests spent filling one page past expired items before returning it short. */
+    private static final int QUERY_ROUND_TRIPS = 10;
+
+    private final DynamoDbSettings settings;
+    private final ClientFactory.Clients clients;
+    private final DynamoDbAsyncClient dynamo;
+    private final DynamoDbAsyncWaiter waiter;
+    private final Clock clock;
+    private final int batchRetries;
+    private final Capabilities capabilities = new Capabilities(
+            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
+            MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
+    private final Map<String, String> prepared = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Transactions transactions;
+
+    DynamoDbBackend(DynamoDbSettings settings, ClientFactory.Clients clients, Clock clock, int batchRetries) {
+        this.settings = settings;
+        this.clients = clients;
+        this.dynamo = clients.dynamo();
+        this.waiter = dynamo.waiter();
+        this.clock = clock;
+        this.batchRetries = batchRetries;
+        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    // ------------------------------------------------------------------ tables
+
+    @Override
+    public CompletableFuture<Void> prepareTable(String store) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new UnavailableException("the dynamodb backend is closed", null));
+        }
+        String table = settings.tableName(store);
+        if (table.length() < 3) {
+            return CompletableFuture.failedFuture(new ConfigurationException("DynamoDB table name '" + table
+                    + "' (store '" + store + "') is shorter than the 3 characters DynamoDB requires: set "
+                    + "storage.dynamodb.table_prefix (e.g. \"app_\")"));
+        }
+        return guard(() -> dynamo.describeTable(b -> b.tableName(table))
+                .handle((r, e) -> {
+                    if (e == null) {
+                        return checkExisting(store, r.table());
+                    }
+                    Throwable t = Errors.unwrap(e);
+                    if (t instanceof ResourceNotFoundException) {
+                        return createTable(store, table);
+                    }
+                    return CompletableFuture.<Void>failedFuture(Errors.read("describing DynamoDB table '" + table + "'", t));
+                })
+                .thenCompose(f -> f)
+                .thenRun(() -> prepared.put(store, table)));
+    }
+
+    private CompletableFuture<Void> checkExisting(String store, TableDescription d) {
+        Map<String, KeyType> schema = new HashMap<>();
+        d.keySchema().forEach(k -> schema.put(k.attributeName(), k.keyType()));
+        if (!(schema.size() == 2 && schema.get(Items.PK) == KeyType.HASH && schema.get(Items.SK) == KeyType.RANGE)) {
+            return CompletableFuture.failedFuture(new ConfigurationException("DynamoDB table '" + d.tableName()
+                    + "' (store '" + store + "') has key schema " + d.keySchema() + "; Polystore needs hash key '"
+                    + Items.PK + "' (S) and range key '" + Items.SK + "' (S): choose another "
+                    + "storage.dynamodb.table_prefix or see docs/dynamodb.md"));
+        }
+        if (d.tableStatus() == TableStatus.CREATING) {
+            return waitUntilActive(d.tableName());
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private CompletableFuture<Void> createTable(String store, String table) {
+        if (!settings.createTables()) {
+            return CompletableFuture.failedFuture(new ConfigurationException("DynamoDB table '" + table + "' for store '"
+                    + store + "' does not exist (" + settings.describe() + "). Create it with hash key '" + Items.PK
+                    + "' (S) and range key '" + Items.SK + "' (S) (see docs/dynamodb.md), or set "
+                    + "storage.dynamodb.create_tables = true to let Polystore create it"));
+        }
+        CreateTableRequest request = CreateTableRequest.builder()
+                .tableName(table)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(
+                        AttributeDefinition.builder().attributeName(Items.PK).attributeType(ScalarAttributeType.S).build(),
+                        AttributeDefinition.builder().attributeName(Items.SK).attributeType(ScalarAttributeType.S).build())
+                .keySchema(
+                        KeySchemaElement.builder().attributeName(Items.PK).keyType(KeyType.HASH).build(),
+                        KeySchemaElement.builder().attributeName(Items.SK).keyType(KeyType.RANGE).build())
+                .build();
+        LOG.info("Creating DynamoDB table {} for store {} (on-demand billing)", table, store);
+        return dynamo.createTable(request)
+                .handle((r, e) -> {
+                    Throwable t = e == null ? null : Errors.unwrap(e);
+                    if (t == null || t instanceof ResourceInUseException) {
+                        return waitUntilActive(table).thenCompose(v -> enableTtl(table));
+                    }
+                    return CompletableFuture.<Void>failedFuture(Errors.read("creating DynamoDB table '" + table + "'", t));
+                })
+                .thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Void> waitUntilActive(String table) {
+        return waiter.waitUntilTableExists(b -> b.tableName(table),
+                        o -> o.waitTimeout(settings.tableWaitTimeout()))
+                .handle((r, e) -> {
+                    if (e != null) {
+                        throw Errors.read("waiting for DynamoDB table '" + table + "' to become active", e);
+                    }
+                    if (r.matched().exception().isPresent()) {
+                        throw Errors.read("waiting for DynamoDB table '" + table + "' to become active",
+                                r.matched().exception().get());
+                    }
+                    return null;
+                });
+    }
+
+    /** TTL lets DynamoDB delete expired items eventually; reads never depend on it. */
+    private CompletableFuture<Void> enableTtl(String table) {
+        return dynamo.updateTimeToLive(b -> b.tableName(table)
+                        .timeToLiveSpecification(s -> s.attributeName(Items.EXPIRES).enabled(true)))
+                .handle((r, e) -> {
+                    if (e != null) {
+                        LOG.warn("Could not enable TTL on attribute '{}' of DynamoDB table {}; expired items are still "
+                                + "never returned, but stay stored until deleted: {}", Items.EXPIRES, table,
+                                Errors.describe(Errors.unwrap(e)));
+                    }
+                    return null;
+                });
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public CompletableFuture<Optional<RawItem>> get(String store, Key key) {
+        return guard(() -> getAsync(store, key));
+    }
+
+    private CompletableFuture<Optional<RawItem>> getAsync(String store, Key key) {
+        String table = table(store);
+        long now = nowSeconds();
+        GetItemRequest request = GetItemRequest.builder().tableName(table).key(Items.key(key)).consistentRead(true).build();
+        return guard(() -> dynamo.getItem(request).handle((r, e) -> {
+            if (e != null) {
+                throw Errors.read("get " + key + " from store '" + store + "'", e);
+            }
+            return Items.live(r.item(), now) ? Optional.of(Items.toRaw(r.item(), table)) : Optional.<RawItem>empty();
+        }));
+    }
+
+    @Override
+    public CompletableFuture<RawPage> query(QuerySpec q) {
+        return guard(() -> queryAsync(q));
+    }
+
+    private CompletableFuture<RawPage> queryAsync(QuerySpec q) {
+        String table = table(q.table());
+        String start = q.exclusiveStartSk();
+        if (start != null) {
+            switch (startPosition(q.range(), q.direction(), start)) {
+                case PAST_RANGE:
+                    return CompletableFuture.completedFuture(new RawPage(List.of(), null));
+                case BEFORE_RANGE:
+                    start = null;
+                    break;
+                default:
+                    break;
+            }
+        }
+        long now = nowSeconds();
+        List<RawItem> items = new ArrayList<>();
+        String from = start;
+        return guard(() -> queryRound(q, table, now, from, items, 1));
+    }
+
+    private CompletableFuture<RawPage> queryRound(QuerySpec q, String table, long now, String start, List<RawItem> items,
+                                                  int round) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":pk", AttributeValue.fromS(q.pk()));
+        values.put(":now", Items.number(now));
+        String keyCondition = "#pk = :pk" + rangeCondition(q.range(), values);
+        String filter = Items.NOT_EXPIRED;
+        QueryRequest.Builder b = QueryRequest.builder()
+                .tableName(table)
+                .keyConditionExpression(keyCondition)
+                .filterExpression(filter)
+                .expressionAttributeNames(Items.names(keyCondition, filter))
+                .expressionAttributeValues(Items.values(values, keyCondition, filter))
+                .scanIndexForward(q.direction() == Direction.ASCENDING)
+                .consistentRead(true)
+                // One more than needed, to know whether another item follows without a further request.
+                .limit(q.limit() - items.size() + 1);
+        if (start != null) {
+            b.exclusiveStartKey(Items.key(Key.of(q.pk(), start)));
+        }
+        return dynamo.query(b.build()).handle((r, e) -> {
+            if (e != null) {
+                throw Errors.read("query of partition '" + q.pk() + "' in store '" + q.table() + "'", e);
+            }
+            return r;
+        }).thenCompose(r -> {
+            for (Map<String, AttributeValue> m : r.items()) {
+                if (!Items.live(m, now)) {
+                    continue;
+                }
+                if (items.size() == q.limit()) {
+                    return CompletableFuture.completedFuture(new RawPage(items, items.get(items.size() - 1).key().sk()));
+                }
+                items.add(Items.toRaw(m, table));
+            }
+            if (!r.hasLastEvaluatedKey() || r.lastEvaluatedKey().isEmpty()) {
+                return CompletableFuture.completedFuture(new RawPage(items, null));
+            }
+            String next = r.lastEvaluatedKey().get(Items.SK).s();
+            if (round >= QUERY_ROUND_TRIPS) {
+                // Every item between the last returned and `next` was expired: resuming at `next` is exact.
+                return CompletableFuture.completedFuture(new RawPage(items, next));
+            }
+            return queryRound(q, table, now, next, items, round + 1);
+        });
+    }
+
+    private static String rangeCondition(KeyRange range, Map<String, AttributeValue> values) {
+        if (range instanceof KeyRange.Prefix p) {
+            values.put(":prefix", AttributeValue.fromS(p.prefix()));
+            return " AND begins_with(#sk, :prefix)";
+        } else if (range instanceof KeyRange.Between bt) {
+            values.put(":from", AttributeValue.fromS(bt.from()));
+            values.put(":to", AttributeValue.fromS(bt.to()));
+            return " AND #sk BETWEEN :from AND :to";
+        } else if (range instanceof KeyRange.AtLeast a) {
+            values.put(":from", AttributeValue.fromS(a.from()));
+            return " AND #sk >= :from";
+        } else if (range instanceof KeyRange.AtMost a) {
+            values.put(":to", AttributeValue.fromS(a.to()));
+            return " AND #sk <= :to";
+        }
+        return "";
+    }
+
+    enum StartPosition { IN_RANGE, BEFORE_RANGE, PAST_RANGE }
+
+    /**
+     * Where a resume key lies relative to the range, in the query's direction. DynamoDB rejects
+     * an {@code ExclusiveStartKey} outside the key condition, so one before the range is
+     * dropped and one past it ends the query.
+     */
+    static StartPosition startPosition(KeyRange range, Direction direction, String start) {
+        int below; // < 0: start sorts below the range, > 0: above it, 0: inside
+        if (range instanceof KeyRange.Prefix p) {
+            below = start.startsWith(p.prefix()) ? 0 : Integer.signum(Keys.compareUtf8(start, p.prefix()));
+        } else if (range instanceof KeyRange.Between b) {
+            below = Keys.compareUtf8(start, b.from()) < 0 ? -1 : Keys.compareUtf8(start, b.to()) > 0 ? 1 : 0;
+        } else if (range instanceof KeyRange.AtLeast a) {
+            below = Keys.compareUtf8(start, a.from()) < 0 ? -1 : 0;
+        } else if (range instanceof KeyRange.AtMost a) {
+            below = Keys.compareUtf8(start, a.to()) > 0 ? 1 : 0;
+        } else {
+            below = 0;
+        }
+        if (below == 0) {
+            return StartPosition.IN_RANGE;
+        }
+        boolean ascending = direction == Direction.ASCENDING;
+        return (below < 0) == ascending ? StartPosition.BEFORE_RANGE : StartPosition.PAST_RANGE;
+    }
+
+    @Override
+    public CompletableFuture<List<RawItem>> batchGet(String store, List<Key> keys) {
+        return guard(() -> batchGetAsync(store, keys));
+    }
+
+    private CompletableFuture<List<RawItem>> batchGetAsync(String store, List<Key> keys) {
+        String table = table(store);
+        long now = nowSeconds();
+        List<CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> parts = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i += MAX_BATCH_GET) {
+            List<Map<String, AttributeValue>> chunk = new ArrayList<>();
+            keys.subList(i, Math.min(keys.size(), i + MAX_BATCH_GET)).forEach(k -> chunk.add(Items.key(k)));
+            parts.add(guard(() -> readRound(Map.of(table, chunk), new HashMap<>(), 0)));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+            if (e != null) {
+                throw Errors.read("batch get from store '" + store + "'", e);
+            }
+            List<RawItem> found = new ArrayList<>();
+            for (CompletableFuture<Map<String, List<Map<String, AttributeValue>>>> part : parts) {
+                for (Map<String, AttributeValue> m : part.join().getOrDefault(table, List.of())) {
+                    if (Items.live(m, now)) {
+                        found.add(Items.toRaw(m, table));
+                    }
+                }
+            }
+            return found;
+        });
+    }
+
+    /** Consistent reads of at most 100 keys over any tables, by table name; for transactions. */
+    CompletableFuture<Map<String, List<Map<String, AttributeValue>>>> consistentReads(
+            Map<String, List<Map<String, AttributeValue>>> keys) {
+        return readRound(keys, new HashMap<>(), 0);
+    }
+
+    /**
+     * One consistent {@code BatchGetItem} (at most 100 keys over any tables), then its
+     * unprocessed keys again with backoff, at most {@code batchRetries} more times.
+     */
+    private CompletableFuture<Map<String, List<Map<String, AttributeValue>>>> readRound(
+            Map<String, List<Map<String, AttributeValue>>> keys, Map<String, List<Map<String, AttributeValue>>> found,
+            int retry) {
+        Map<String, KeysAndAttributes> request = new HashMap<>();
+        keys.forEach((table, k) -> request.put(table, KeysAndAttributes.builder().keys(k).consistentRead(true).build()));
+        return dynamo.batchGetItem(BatchGetItemRequest.builder().requestItems(request).build()).thenCompose(r -> {
+            r.responses().forEach((table, items) -> found.computeIfAbsent(table, t -> new ArrayList<>()).addAll(items));
+            Map<String, List<Map<String, AttributeValue>>> unprocessed = new HashMap<>();
+            r.unprocessedKeys().forEach((table, ka) -> {
+                if (ka.hasKeys() && !ka.keys().isEmpty()) {
+                    unprocessed.put(table, ka.keys());
+                }
+            });
+            if (unprocessed.isEmpty()) {
+                return CompletableFuture.completedFuture(found);
+            }
+            if (retry >= batchRetries) {
+                List<String> missing = new ArrayList<>();
+                unprocessed.forEach((table, k) -> k.forEach(m -> missing.add(table + " " + keyOf(m))));
+                return CompletableFuture.failedFuture(new UnavailableException("DynamoDB left " + missing.size()
+                        + " key(s) of a batch get unprocessed after " + (retry + 1) + " requests (throttled?): "
+                        + missing + ". Nothing is wrong with the keys; retry later", null));
+            }
+            return delay(retry).thenCompose(v -> readRound(unprocessed, found, retry + 1));
+        });
+    }
+
+    // ------------------------------------------------------------------ single writes
+
+    @Override
+    public CompletableFuture<Long> put(WriteOp.Put op) {
+        return guard(() -> putAsync(op));
+    }
+
+    private CompletableFuture<Long> putAsync(WriteOp.Put op) {
+        String table = table(op.table());
+        String token = newToken();
+        Condition c = op.condition();
+        return guard(() -> {
+            if (c instanceof Condition.IfAbsent) {
+                return putItem(op, table, token, 1, Items.ABSENT, Map.of(), false);
+            } else if (c instanceof Condition.IfVersion v) {
+                return putItem(op, table, token, v.version() + 1, Items.VERSION_IS,
+                        Map.of(":expected", Items.number(v.version())), false);
+            } else if (c instanceof Condition.IfExists) {
+                return updateItem(op, table, token, "#v + :one", Items.LIVE, false).thenCompose(r -> {
+                    if (r.failedOver != null) {
+                        return CompletableFuture.failedFuture(conditionFailed(op, r.failedOver, r.now, -1, r.failure));
+                    }
+                    return CompletableFuture.completedFuture(r.version);
+                });
+            }
+            return upsert(op, table, token, 1);
+        });
+    }
+
+    /** Outcome of an UpdateItem: the new version, or the live/absent item its condition failed over. */
+    private record UpdateResult(long version, Map<String, AttributeValue> failedOver, long now, Throwable failure) {
+    }
+
+    /**
+     * {@code PutItem} of a whole new item version under {@code condition}. With
+     * {@code internalCondition} the condition is this backend's (an unconditional put's step),
+     * not the caller's: its failure is reported as a plain {@link ConditionFailedException} for
+     * the caller to act on, never as an unknown outcome.
+     */
+    private CompletableFuture<Long> putItem(WriteOp.Put op, String table, String token, long version, String condition,
+                                            Map<String, AttributeValue> extraValues, boolean internalCondition) {
+        long now = nowSeconds();
+        AttemptLog log = new AttemptLog();
+        Map<String, AttributeValue> values = new HashMap<>(extraValues);
+        values.put(":now", Items.number(now));
+        PutItemRequest request = PutItemRequest.builder()
+                .tableName(table)
+                .item(Items.item(op.key(), op.payload(), version, op.expiresAt(), token))
+                .conditionExpression(condition)
+                .expressionAttributeNames(Items.names(condition))
+                .expressionAttributeValues(Items.values(values, condition))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .overrideConfiguration(log.override())
+                .build();
+        return dynamo.putItem(request).handle((r, e) -> {
+            if (e == null) {
+                return version;
+            }
+            Throwable t = Errors.unwrap(e);
+            if (t instanceof ConditionalCheckFailedException ccf) {
+                Map<String, AttributeValue> current = ccf.hasItem() ? ccf.item() : null;
+                if (token.equals(Items.token(current))) {
+                    LOG.debug("Put of {} was applied by an earlier attempt ({}); reporting success", op.key(), log);
+                    return Items.versionOrNone(current);
+                }
+                if (!internalCondition && log.earlierAttemptMayHaveApplied()) {
+                    throw unknown(op, log, t);
+                }
+                throw conditionFailed(op, current, now, -1, t);
+            }
+            throw Errors.write(describe(op), op.key(), t, log);
+        });
+    }
+
+    /**
+     * {@code UpdateItem} setting payload, expiry and token and {@code v = <versionExpression>},
+     * under {@code condition AND NOT_MINE}. A condition failure over this write's own token is
+     * an earlier attempt's success; {@code internalCondition} as for {@link #putItem}.
+     */
+    private CompletableFuture<UpdateResult> updateItem(WriteOp.Put op, String table, String token,
+                                                       String versionExpression, String condition,
+                                                       boolean internalCondition) {
+        long now = nowSeconds();
+        AttemptLog log = new AttemptLog();
+        String update = "SET #p = :p, #wt = :wt, #v = " + versionExpression
+                + (op.expiresAt() != null ? ", #exp = :exp" : " REMOVE #exp");
+        String fullCondition = condition + " AND " + Items.NOT_MINE;
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":p", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(op.payload())));
+        values.put(":wt", AttributeValue.fromS(token));
+        values.put(":one", Items.number(1));
+        values.put(":zero", Items.number(0));
+        values.put(":now", Items.number(now));
+        if (op.expiresAt() != null) {
+            values.put(":exp", Items.number(op.expiresAt().getEpochSecond()));
+        }
+        UpdateItemRequest request = UpdateItemRequest.builder()
+                .tableName(table)
+                .key(Items.key(op.key()))
+                .updateExpression(update)
+                .conditionExpression(fullCondition)
+                .expressionAttributeNames(Items.names(update, fullCondition))
+                .expressionAttributeValues(Items.values(values, update, fullCondition))
+                .returnValues(ReturnValue.UPDATED_NEW)
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .overrideConfiguration(log.override())
+                .build();
+        return dynamo.updateItem(request).handle((r, e) -> {
+            if (e == null) {
+                return new UpdateResult(Items.versionOrNone(r.attributes()), null, now, null);
+            }
+            Throwable t = Errors.unwrap(e);
+            if (t instanceof ConditionalCheckFailedException ccf) {
+                Map<String, AttributeValue> current = ccf.hasItem() ? ccf.item() : Map.of();
+                if (token.equals(Items.token(current))) {
+                    LOG.debug("Update of {} was applied by an earlier attempt ({}); reporting success", op.key(), log);
+                    return new UpdateResult(Items.versionOrNone(current), null, now, null);
+                }
+                if (!internalCondition && log.earlierAttemptMayHaveApplied()) {
+                    throw unknown(op, log, t);
+                }
+                return new UpdateResult(-1, current, now, t);
+            }
+            throw Errors.write(describe(op), op.key(), t, log);
+        });
+    }
+
+    /**
+     * An unconditional put: {@code v = if_not_exists(v, 0) + 1} unless the item is expired (an
+     * expired item's version must not carry over), then a {@code PutItem} with version 1 while
+     * it stays expired; repeated if other writers change the item in between.
+     */
+    private CompletableFuture<Long> upsert(WriteOp.Put op, String table, String token, int round) {
+        if (round > UPSERT_ROUNDS) {
+            return CompletableFuture.failedFuture(new UnavailableException(describe(op) + " lost " + UPSERT_ROUNDS
+                    + " races in a row with writers that expire or recreate the item; retry later", null));
+        }
+        // Both steps' conditions are internal: an unconditional put may always go ahead, so after
+        // an ambiguous attempt it simply writes again (its own token makes a repeat a no-op).
+        return updateItem(op, table, token, "if_not_exists(#v, :zero) + :one", Items.NOT_EXPIRED, true).thenCompose(r -> {
+            if (r.failedOver == null) {
+                return CompletableFuture.completedFuture(r.version);
+            }
+            // The item is there but expired: start again at version 1, if it is still expired.
+            return putItem(op, table, token, 1, Items.ABSENT, Map.of(), true).handle((v, e) -> {
+                if (e == null) {
+                    return CompletableFuture.completedFuture(v);
+                }
+                if (Errors.unwrap(e) instanceof ConditionFailedException) {
+                    return upsert(op, table, token, round + 1); // someone revived it meanwhile
+                }
+                return CompletableFuture.<Long>failedFuture(Errors.unwrap(e));
+            }).thenCompose(f -> f);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(WriteOp.Delete op) {
+        return guard(() -> deleteAsync(op));
+    }
+
+    private CompletableFuture<Boolean> deleteAsync(WriteOp.Delete op) {
+        String table = table(op.table());
+        long now = nowSeconds();
+        Condition c = op.condition();
+        String condition;
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":now", Items.number(now));
+        if (c instanceof Condition.None) {
+            condition = null;
+        } else if (c instanceof Condition.IfExists) {
+            condition = Items.LIVE;
+        } else if (c instanceof Condition.IfVersion v) {
+            condition = Items.VERSION_IS;
+            values.put(":expected", Items.number(v.version()));
+        } else {
+            return CompletableFuture.failedFuture(new ValidationException("\"" + c + "\" is not a condition for delete: "
+                    + "use none, if exists or if version"));
+        }
+        AttemptLog log = new AttemptLog();
+        DeleteItemRequest.Builder b = DeleteItemRequest.builder()
+                .tableName(table)
+                .key(Items.key(op.key()))
+                .returnValues(ReturnValue.ALL_OLD)
+                .overrideConfiguration(log.override());
+        if (condition != null) {
+            b.conditionExpression(condition)
+                    .expressionAttributeNames(Items.names(condition))
+                    .expressionAttributeValues(Items.values(values, condition))
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD);
+        }
+        DeleteItemRequest request = b.build();
+        return guard(() -> dynamo.deleteItem(request).handle((r, e) -> {
+            if (e == null) {
+                boolean existed = Items.live(r.attributes(), now);
+                if (!existed && log.earlierAttemptMayHaveApplied()) {
+                    throw new OutcomeUnknownException(describe(op) + " was applied, but an earlier attempt may have "
+                            + "deleted the item first (" + log + "), so whether an item was there cannot be told", op.key(),
+                            null);
+                }
+                return existed;
+            }
+            Throwable t = Errors.unwrap(e);
+            if (t instanceof ConditionalCheckFailedException ccf) {
+                if (log.earlierAttemptMayHaveApplied()) {
+                    throw unknown(op, log, t);
+                }
+                throw conditionFailed(op, ccf.hasItem() ? ccf.item() : null, now, -1, t);
+            }
+            throw Errors.write(describe(op), op.key(), t, log);
+        }));
+    }
+
+    // ------------------------------------------------------------------ batch writes
+
+    @Override
+    public CompletableFuture<Void> batchWrite(String store, List<WriteOp> writes) {
+        return guard(() -> batchWriteAsync(store, writes));
+    }
+
+    private CompletableFuture<Void> batchWriteAsync(String store, List<WriteOp> writes) {
+        String table = table(store);
+        Map<Key, Throwable> failed = new ConcurrentHashMap<>();
+        List<CompletableFuture<?>> parts = new ArrayList<>();
+        List<Map<String, AttributeValue>> deletes = new ArrayList<>();
+        for (WriteOp op : writes) {
+            if (op instanceof WriteOp.Put p) {
+                WriteOp.Put unconditional = new WriteOp.Put(p.table(), p.key(), p.payload(), p.expiresAt(), Condition.none());
+                parts.add(put(unconditional).handle((v, e) -> {
+                    if (e != null) {
+                        failed.put(p.key(), Errors.unwrap(e));
+                    }
+                    return null;
+                }));
+            } else if (op instanceof WriteOp.Delete) {
+                deletes.add(Items.key(op.key()));
+            } else {
+                failed.put(op.key(), new ValidationException("a batch holds puts and deletes only, not " + op));
+            }
+        }
+        for (int i = 0; i < deletes.size(); i += MAX_BATCH_WRITE) {
+            List<WriteRequest> chunk = new ArrayList<>();
+            deletes.subList(i, Math.min(deletes.size(), i + MAX_BATCH_WRITE))
+                    .forEach(k -> chunk.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(k).build()).build()));
+            parts.add(guard(() -> writeRound(table, chunk, 0, failed)));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            if (failed.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            List<Key> unprocessed = new ArrayList<>(failed.keySet());
+            List<Throwable> causes = new ArrayList<>(new LinkedHashMap<>(failed).values());
+            boolean retryable = causes.stream().allMatch(c -> c instanceof StoreException se && se.retryable());
+            BatchWriteException e = new BatchWriteException(unprocessed.size() + " of " + writes.size()
+                    + " batch writes to store '" + store + "' were not applied: " + unprocessed + "; the others were. "
+                    + "First cause: " + causes.get(0).getMessage(), unprocessed, retryable, causes.get(0));
+            return CompletableFuture.failedFuture(e);
+        });
+    }
+
+    /** One {@code BatchWriteItem}; its unprocessed items again with backoff, then reported in {@code failed}. */
+    private CompletableFuture<Void> writeRound(String table, List<WriteRequest> requests, int retry,
+                                               Map<Key, Throwable> failed) {
+        return dynamo.batchWriteItem(BatchWriteItemRequest.builder().requestItems(Map.of(table, requests)).build())
+                .handle((r, e) -> {
+                    if (e != null) {
+                        StoreException cause = Errors.read("batch write to DynamoDB table '" + table + "'", e);
+                        requests.forEach(w -> failed.put(keyOf(w.deleteRequest().key()), cause));
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    List<WriteRequest> unprocessed = r.unprocessedItems().getOrDefault(table, List.of());
+                    if (unprocessed.isEmpty()) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    if (retry >= batchRetries) {
+                        UnavailableException cause = new UnavailableException("DynamoDB left " + unprocessed.size()
+                                + " item(s) of a batch write unprocessed after " + (retry + 1)
+                                + " requests (throttled?); retry later", null);
+                        unprocessed.forEach(w -> failed.put(keyOf(w.deleteRequest().key()), cause));
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    return delay(retry).thenCompose(v -> writeRound(table, unprocessed, retry + 1, failed));
+                })
+                .thenCompose(f -> f);
+    }
+
+    // ------------------------------------------------------------------ transactions
+
+    @Override
+    public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+        return guard(() -> {
+            operations.forEach(op -> table(op.table())); // fails fast once closed
+            return transactions.commit(operations);
+        });
+    }
+
+    // ------------------------------------------------------------------ health, close
+
+    @Override
+    public CompletableFuture<Health> health() {
+        long start = System.nanoTime();
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("region", settings.region());
+        settings.endpointOverride().ifPresent(e -> details.put("endpoint", e.toString()));
+        details.put("tables", String.valueOf(prepared.size()));
+        if (closed.get()) {
+            details.put("error", "closed");
+            return CompletableFuture.completedFuture(new Health(false, NAME, Duration.ZERO, details));
+        }
+        // DescribeTable on a table in use needs no permission beyond what prepareTable needed;
+        // before any table is prepared, ListTables, where a refusal still proves the endpoint answers.
+        Optional<String> anyTable = prepared.values().stream().findFirst();
+        CompletableFuture<String> check = anyTable.isPresent()
+                ? dynamo.describeTable(b -> b.tableName(anyTable.get()))
+                        .thenApply(r -> "table " + anyTable.get() + " " + r.table().tableStatusAsString())
+                : dynamo.listTables(b -> b.limit(1)).thenApply(r -> "ListTables answered");
+        return check.handle((checked, e) -> {
+            Duration latency = Duration.ofNanos(System.nanoTime() - start);
+            if (e != null) {
+                Throwable t = Errors.unwrap(e);
+                if (anyTable.isEmpty() && Errors.isAccessDenied(t)) {
+                    details.put("check", "ListTables not allowed, but the endpoint answered");
+                    return new Health(true, NAME, latency, details);
+                }
+                details.put("error", Errors.describe(t));
+                return new Health(false, NAME, latency, details);
+            }
+            details.put("check", checked);
+            return new Health(true, NAME, latency, details);
+        });
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeQuietly(waiter);
+        closeQuietly(dynamo);
+        closeQuietly(clients.http());
+        // Requests have completed or failed by now; the threads wind down in the background once
+        // the client's connection-close tasks have run (a short quiet period, never waited on here).
+        clients.eventLoop().shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS);
+        if (clients.credentials() instanceof SdkAutoCloseable c) {
+            closeQuietly(c);
+        }
+    }
+
+    private static void closeQuietly(SdkAutoCloseable c) {
+        try {
+            c.close();
+        } catch (RuntimeException e) {
+            LOG.warn("Closing {} failed", c.getClass().getSimpleName(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private String table(String store) {
+        if (closed.get()) {
+            throw new UnavailableException("the dynamodb backend is closed", null);
+        }
+        String table = prepared.get(store);
+        return table != null ? table : settings.tableName(store);
+    }
+
+    private long nowSeconds() {
+        return clock.instant().getEpochSecond();
+    }
+
+    private static String newToken() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Runs {@code call}, turning a synchronous throw into a failed future. */
+    static <T> CompletableFuture<T> guard(Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Exponential backoff with full jitter, without blocking a thread. */
+    static CompletableFuture<Void> delay(int retry) {
+        long cap = Math.min(BATCH_MAX_DELAY_MS, BATCH_BASE_DELAY_MS << Math.min(retry, 16));
+        long millis = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS));
+    }
+
+    static Key keyOf(Map<String, AttributeValue> key) {
+        return Key.of(key.get(Items.PK).s(), key.get(Items.SK).s());
+    }
+
+    static String describe(WriteOp op) {
+        String what = op instanceof WriteOp.Put ? "put" : op instanceof WriteOp.Delete ? "delete" : "check";
+        return what + " of " + op.key() + " in store '" + op.table() + "'";
+    }
+
+    private static OutcomeUnknownException unknown(WriteOp op, AttemptLog log, Throwable cause) {
+        return new OutcomeUnknownException(describe(op) + " (condition " + op.condition() + ") may or may not have "
+                + "been applied: an earlier attempt got no answer (" + log + ") and the retry found the item changed. "
+                + "Read the item to learn its state", op.key(), cause);
+    }
+
+    static ConditionFailedException conditionFailed(WriteOp op, Map<String, AttributeValue> current, long now,
+                                                            int index, Throwable cause) {
+        String state = Items.live(current, now) ? "version " + Items.versionOrNone(current) : "no item";
+        return new ConditionFailedException("condition " + op.condition() + " failed for " + op.key() + " in store '"
+                + op.table() + "': found " + state + (index >= 0 ? " (transaction operation " + index + ")" : ""),
+                op.key(), index, cause);
+    }
+}

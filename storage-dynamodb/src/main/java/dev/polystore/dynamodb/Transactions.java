@@ -1,0 +1,301 @@
+package dev.polystore.dynamodb;
+
+import dev.polystore.Condition;
+import dev.polystore.ConditionFailedException;
+import dev.polystore.Key;
+import dev.polystore.Limits;
+import dev.polystore.OutcomeUnknownException;
+import dev.polystore.StoreException;
+import dev.polystore.UnavailableException;
+import dev.polystore.ValidationException;
+import dev.polystore.internal.Keys;
+import dev.polystore.spi.WriteOp;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+
+/**
+ * Transactions as one {@code TransactWriteItems}, all or nothing, with a fresh client request
+ * token per commit (the SDK resends it on retries, and DynamoDB applies a token once).
+ *
+ * <p>The SPI returns each put's new version. Conditional puts ("if absent", "if version")
+ * know it up front. For unconditional and "if exists" puts the current versions are read first
+ * (one consistent {@code BatchGetItem}) and each such put is sent with a condition pinning what
+ * was read ("version = v", or "absent or expired"), so its new version is known too. If
+ * another writer changes one of those items in between, DynamoDB cancels the transaction,
+ * nothing is written, and it is tried again with fresh reads, at most {@value #ROUNDS} rounds.
+ * A failed condition of the caller's is a {@link ConditionFailedException} carrying the index
+ * from the cancellation reasons. Thread-safe.
+ */
+final class Transactions {
+    private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
+    /** Rounds of read-then-commit for transactions whose reads went stale. */
+    static final int ROUNDS = 5;
+
+    private final DynamoDbAsyncClient dynamo;
+    private final Clock clock;
+    private final UnaryOperator<String> tables;
+    private final Function<Map<String, List<Map<String, AttributeValue>>>,
+            CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads;
+
+    /**
+     * @param tables the DynamoDB table name of a store
+     * @param reads consistent reads of at most 100 keys over any tables, by table name
+     */
+    Transactions(DynamoDbAsyncClient dynamo, Clock clock, UnaryOperator<String> tables,
+                 Function<Map<String, List<Map<String, AttributeValue>>>,
+                         CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads) {
+        this.dynamo = dynamo;
+        this.clock = clock;
+        this.tables = tables;
+        this.reads = reads;
+    }
+
+    /** Commits {@code operations} all or nothing; see the class description. */
+    CompletableFuture<List<Long>> commit(List<WriteOp> operations) {
+        if (operations.size() > DynamoDbBackend.MAX_TRANSACTION_ITEMS) {
+            return CompletableFuture.failedFuture(new ValidationException("transaction has " + operations.size()
+                    + " operations; DynamoDB allows at most " + DynamoDbBackend.MAX_TRANSACTION_ITEMS + ": split it"));
+        }
+        long bytes = 0;
+        for (WriteOp op : operations) {
+            bytes += Limits.itemSize(Keys.utf8Length(op.key().pk()), Keys.utf8Length(op.key().sk()),
+                    op instanceof WriteOp.Put p ? p.payload().length : 0);
+        }
+        if (bytes > DynamoDbBackend.MAX_TRANSACTION_BYTES) {
+            return CompletableFuture.failedFuture(new ValidationException("transaction is " + bytes
+                    + " bytes encoded; DynamoDB allows at most " + DynamoDbBackend.MAX_TRANSACTION_BYTES + ": split it"));
+        }
+        return DynamoDbBackend.guard(() -> transactRound(operations, 1));
+    }
+
+    /** What one round of a transaction sends, and what it learns from a cancellation. */
+    private static final class Plan {
+        final List<TransactWriteItem> items = new ArrayList<>();
+        final List<Long> versions = new ArrayList<>();
+        /** Per operation: whether a failed condition is the caller's condition (else a stale read). */
+        final List<Boolean> callerCondition = new ArrayList<>();
+        ConditionFailedException failedEarly;
+    }
+
+    private CompletableFuture<List<Long>> transactRound(List<WriteOp> ops, int round) {
+        Map<String, List<Map<String, AttributeValue>>> toRead = new HashMap<>();
+        for (WriteOp op : ops) {
+            if (op instanceof WriteOp.Put p && needsRead(p.condition())) {
+                toRead.computeIfAbsent(tables.apply(op.table()), t -> new ArrayList<>()).add(Items.key(op.key()));
+            }
+        }
+        CompletableFuture<Map<Key, Map<String, AttributeValue>>> reads = readAll(toRead).handle((m, e) -> {
+            if (e != null) {
+                throw Errors.read("reading the current versions for a transaction of " + ops.size() + " operations", e);
+            }
+            return m;
+        });
+        return reads.thenCompose(current -> {
+            long now = clock.instant().getEpochSecond();
+            String token = UUID.randomUUID().toString();
+            Plan plan = plan(ops, current, now, token);
+            if (plan.failedEarly != null) {
+                return CompletableFuture.failedFuture(plan.failedEarly);
+            }
+            AttemptLog log = new AttemptLog();
+            TransactWriteItemsRequest request = TransactWriteItemsRequest.builder()
+                    .transactItems(plan.items)
+                    .clientRequestToken(token)
+                    .overrideConfiguration(log.override())
+                    .build();
+            return dynamo.transactWriteItems(request).handle((r, e) -> {
+                if (e == null) {
+                    return CompletableFuture.completedFuture(List.copyOf(plan.versions));
+                }
+                Throwable t = Errors.unwrap(e);
+                if (t instanceof TransactionCanceledException tce && tce.hasCancellationReasons()) {
+                    return cancelled(ops, plan, tce, token, now, log, round);
+                }
+                return CompletableFuture.<List<Long>>failedFuture(
+                        Errors.write("transaction of " + ops.size() + " operations", null, t, log));
+            }).thenCompose(f -> f);
+        });
+    }
+
+    private static boolean needsRead(Condition c) {
+        return c instanceof Condition.None || c instanceof Condition.IfExists;
+    }
+
+    private Plan plan(List<WriteOp> ops, Map<Key, Map<String, AttributeValue>> current, long now, String token) {
+        Plan plan = new Plan();
+        for (int i = 0; i < ops.size(); i++) {
+            WriteOp op = ops.get(i);
+            String table = tables.apply(op.table());
+            Map<String, AttributeValue> values = new HashMap<>();
+            values.put(":now", Items.number(now));
+            Condition c = op.condition();
+            String condition;
+            long version = 0;
+            boolean callers = true;
+            if (op instanceof WriteOp.Put p) {
+                if (c instanceof Condition.IfAbsent) {
+                    condition = Items.ABSENT;
+                    version = 1;
+                } else if (c instanceof Condition.IfVersion v) {
+                    condition = Items.VERSION_IS;
+                    values.put(":expected", Items.number(v.version()));
+                    version = v.version() + 1;
+                } else {
+                    Map<String, AttributeValue> cur = current.get(tableKey(table, op.key()));
+                    boolean live = Items.live(cur, now);
+                    if (c instanceof Condition.IfExists && !live) {
+                        plan.failedEarly = DynamoDbBackend.conditionFailed(op, cur, now, i, null);
+                        return plan;
+                    }
+                    callers = false; // these conditions only pin what was read
+                    if (live) {
+                        long v = Items.versionOrNone(cur);
+                        condition = Items.VERSION_IS;
+                        values.put(":expected", Items.number(v));
+                        version = v + 1;
+                    } else {
+                        condition = Items.ABSENT;
+                        version = 1;
+                    }
+                }
+                plan.items.add(TransactWriteItem.builder().put(Put.builder()
+                        .tableName(table)
+                        .item(Items.item(p.key(), p.payload(), version, p.expiresAt(), token))
+                        .conditionExpression(condition)
+                        .expressionAttributeNames(Items.names(condition))
+                        .expressionAttributeValues(Items.values(values, condition))
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                        .build()).build());
+            } else {
+                if (c instanceof Condition.None) {
+                    condition = null;
+                } else if (c instanceof Condition.IfAbsent) {
+                    condition = Items.ABSENT;
+                } else if (c instanceof Condition.IfExists) {
+                    condition = Items.LIVE;
+                } else {
+                    condition = Items.VERSION_IS;
+                    values.put(":expected", Items.number(((Condition.IfVersion) c).version()));
+                }
+                if (op instanceof WriteOp.Delete) {
+                    Delete.Builder d = Delete.builder().tableName(table).key(Items.key(op.key()));
+                    if (condition != null) {
+                        d.conditionExpression(condition)
+                                .expressionAttributeNames(Items.names(condition))
+                                .expressionAttributeValues(Items.values(values, condition))
+                                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD);
+                    }
+                    plan.items.add(TransactWriteItem.builder().delete(d.build()).build());
+                } else {
+                    if (condition == null) {
+                        throw new ValidationException("a check needs a condition (if absent, if exists or if version)");
+                    }
+                    plan.items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder()
+                            .tableName(table)
+                            .key(Items.key(op.key()))
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(Items.names(condition))
+                            .expressionAttributeValues(Items.values(values, condition))
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                            .build()).build());
+                }
+            }
+            plan.versions.add(version);
+            plan.callerCondition.add(callers);
+        }
+        return plan;
+    }
+
+    private CompletableFuture<List<Long>> cancelled(List<WriteOp> ops, Plan plan, TransactionCanceledException e,
+                                                    String token, long now, AttemptLog log, int round) {
+        List<CancellationReason> reasons = e.cancellationReasons();
+        boolean stale = false;
+        boolean conflict = false;
+        for (int i = 0; i < reasons.size() && i < ops.size(); i++) {
+            CancellationReason reason = reasons.get(i);
+            String code = reason.code() == null ? "None" : reason.code();
+            Map<String, AttributeValue> item = reason.hasItem() ? reason.item() : null;
+            switch (code) {
+                case "None":
+                    break;
+                case "ConditionalCheckFailed":
+                    if (token.equals(Items.token(item))) {
+                        // This transaction's own items: an earlier attempt committed it.
+                        LOG.debug("Transaction was committed by an earlier attempt ({}); reporting success", log);
+                        return CompletableFuture.completedFuture(List.copyOf(plan.versions));
+                    }
+                    if (plan.callerCondition.get(i)) {
+                        if (log.earlierAttemptMayHaveApplied()) {
+                            return CompletableFuture.failedFuture(new OutcomeUnknownException("transaction of "
+                                    + ops.size() + " operations may or may not have been committed: " + log
+                                    + ", then operation " + i + "'s condition failed", null, e));
+                        }
+                        return CompletableFuture.failedFuture(DynamoDbBackend.conditionFailed(ops.get(i), item, now, i, e));
+                    }
+                    stale = true;
+                    break;
+                case "TransactionConflict":
+                    conflict = true;
+                    break;
+                case "ThrottlingError":
+                case "ProvisionedThroughputExceeded":
+                    return CompletableFuture.failedFuture(new UnavailableException("transaction was throttled by "
+                            + "DynamoDB (operation " + i + ": " + reason.message() + "); nothing was written, retry later", e));
+                case "ValidationError":
+                    return CompletableFuture.failedFuture(new ValidationException("DynamoDB refused transaction "
+                            + "operation " + i + " (" + DynamoDbBackend.describe(ops.get(i)) + "): " + reason.message()
+                            + "; nothing was written", e));
+                default:
+                    return CompletableFuture.failedFuture(new StoreException("DynamoDB cancelled the transaction: "
+                            + "operation " + i + " (" + DynamoDbBackend.describe(ops.get(i)) + ") " + code + ": " + reason.message()
+                            + "; nothing was written", e));
+            }
+        }
+        if ((stale || conflict) && round < ROUNDS) {
+            LOG.debug("Transaction round {} cancelled ({}); retrying with fresh reads", round,
+                    stale ? "versions read went stale" : "conflicting transaction");
+            return DynamoDbBackend.delay(round - 1).thenCompose(v -> transactRound(ops, round + 1));
+        }
+        return CompletableFuture.failedFuture(new UnavailableException("transaction of " + ops.size()
+                + " operations kept conflicting with concurrent writes (" + round + " rounds); nothing was written, "
+                + "retry later", e));
+    }
+
+    /** Consistent reads of keys over several tables, keyed by table and key. */
+    private CompletableFuture<Map<Key, Map<String, AttributeValue>>> readAll(
+            Map<String, List<Map<String, AttributeValue>>> keys) {
+        if (keys.isEmpty()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        // A transaction has at most 100 operations, so one BatchGetItem request holds every key.
+        return reads.apply(keys).thenApply(found -> {
+            Map<Key, Map<String, AttributeValue>> byKey = new HashMap<>();
+            found.forEach((table, items) -> items.forEach(m -> byKey.put(tableKey(table, DynamoDbBackend.keyOf(m)), m)));
+            return byKey;
+        });
+    }
+
+    /** A key qualified by its table, for maps over several tables. */
+    private static Key tableKey(String table, Key key) {
+        return Key.of(table + "\u0000" + key.pk(), key.sk());
+    }
+}
