@@ -466,6 +466,25 @@ final class Writer {
         }
     }
 
+    /** Creates the FTS5 index of a store, kept by triggers, and indexes its existing text items. */
+    void createSearchIndex(String name) throws SQLException {
+        createTable(name);
+        boolean exists;
+        try (PreparedStatement ps = cache.connection().prepareStatement(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?")) {
+            ps.setString(1, Fts.ftsTableName(name));
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next() && rs.getLong(1) > 0;
+            }
+        }
+        for (String sql : Fts.create(name)) {
+            Connections.exec(cache.connection(), sql);
+        }
+        if (!exists) {
+            Connections.exec(cache.connection(), Fts.backfill(name));
+        }
+    }
+
     void createTable(String name) throws SQLException {
         cache.execute(Sql.createItemTable(name));
         cache.execute(Sql.createExpiryIndex(name));
