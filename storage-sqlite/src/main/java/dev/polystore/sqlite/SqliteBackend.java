@@ -12,6 +12,7 @@ import dev.polystore.spi.ConfigSection;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
+import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import java.io.IOException;
@@ -71,7 +72,7 @@ final class SqliteBackend implements StorageBackend {
     static final int MAX_BATCH_GET = 500;
     static final int MAX_BATCH_WRITE = 500;
     private static final Capabilities CAPABILITIES = new Capabilities(
-            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
+            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.NATIVE_SEARCH),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** Set on this backend's callback threads, so that close() called from a callback does not wait for itself. */
@@ -245,6 +246,47 @@ final class SqliteBackend implements StorageBackend {
             }
             return writer.submit(request);
         }
+    }
+
+    // --- native search (FTS5) ---
+
+    private final SearchIndex searchIndex = new SearchIndex() {
+        @Override
+        public CompletableFuture<Void> prepareIndex(String table) {
+            try {
+                Keys.requireTableName(table);
+            } catch (StoreException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return write(new Writer.Request<Void>(1, () -> "prepare the search index of store '" + table + "'", null,
+                    (w, now) -> {
+                        w.createSearchIndex(table);
+                        return null;
+                    }));
+        }
+
+        @Override
+        public CompletableFuture<List<Match>> search(String table, List<String> terms, int limit) {
+            List<String> copy = List.copyOf(terms);
+            return read("search store '" + table + "'", (r, now) -> {
+                PreparedStatement ps = r.get(Fts.search(table));
+                ps.setString(1, Fts.matchExpression(copy));
+                ps.setLong(2, now.getEpochSecond());
+                ps.setInt(3, limit);
+                List<Match> matches = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        matches.add(new Match(rs.getString(1), -rs.getDouble(2)));
+                    }
+                }
+                return matches;
+            });
+        }
+    };
+
+    @Override
+    public Optional<SearchIndex> searchIndex() {
+        return Optional.of(searchIndex);
     }
 
     // --- reads ---

@@ -1,5 +1,6 @@
 package dev.polystore.sqlite;
 
+import dev.polystore.Key;
 import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
@@ -76,7 +77,7 @@ final class SqliteErrors {
      * The portable error for a failed {@code COMMIT}. An I/O error while committing may leave
      * the transaction durable in the write-ahead log or not, so those writes are in doubt.
      */
-    StoreException mapCommit(String what, dev.polystore.Key key, SQLException e) {
+    StoreException mapCommit(String what, Key key, SQLException e) {
         int code = primaryCode(e);
         if (code == SQLITE_IOERR || code == SQLITE_CORRUPT || code < 0) {
             return new OutcomeUnknownException("SQLite failed while committing (" + what + ") in " + location + " ("

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * (a deferred transaction that reads and then writes can fail with SQLITE_BUSY whatever the
  * timeout). SQLite's busy handler already waits up to {@code busy_timeout}; the few SQLITE_BUSY
  * answers it returns early (WAL recovery by another process, lock upgrades) are retried here
- * with a short backoff until the same timeout has passed.
+ * with a short backoff until the same timeout has passed, each retry's busy handler limited to
+ * the time left, so the whole wait stays within the timeout (plus one backoff step).
  */
 final class Transactions {
     private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
@@ -31,25 +32,42 @@ final class Transactions {
         long deadline = System.nanoTime() + busyTimeout.toNanos();
         long backoffMicros = 500;
         int attempts = 0;
-        while (true) {
-            try {
-                if (cache != null) {
-                    cache.execute("BEGIN IMMEDIATE");
-                } else {
-                    Connections.exec(c, "BEGIN IMMEDIATE");
+        try {
+            while (true) {
+                try {
+                    if (cache != null) {
+                        cache.execute("BEGIN IMMEDIATE");
+                    } else {
+                        Connections.exec(c, "BEGIN IMMEDIATE");
+                    }
+                    if (attempts > 0) {
+                        LOG.debug("BEGIN IMMEDIATE succeeded after {} busy retries", attempts);
+                    }
+                    return;
+                } catch (SQLException e) {
+                    if (!SqliteErrors.isBusy(e) || System.nanoTime() - deadline >= 0) {
+                        throw e;
+                    }
+                    attempts++;
+                    LockSupport.parkNanos(backoffMicros * 1000);
+                    backoffMicros = Math.min(backoffMicros * 2, 50_000);
+                    // SQLite's busy handler waits on the next attempt too: only for what is left.
+                    long leftMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                    Connections.exec(c, "PRAGMA busy_timeout = " + leftMs);
                 }
-                if (attempts > 0) {
-                    LOG.debug("BEGIN IMMEDIATE succeeded after {} busy retries", attempts);
-                }
-                return;
-            } catch (SQLException e) {
-                if (!SqliteErrors.isBusy(e) || System.nanoTime() - deadline >= 0) {
-                    throw e;
-                }
-                attempts++;
-                LockSupport.parkNanos(backoffMicros * 1000);
-                backoffMicros = Math.min(backoffMicros * 2, 50_000);
             }
+        } finally {
+            if (attempts > 0) {
+                restoreBusyTimeout(c);
+            }
+        }
+    }
+
+    private void restoreBusyTimeout(Connection c) {
+        try {
+            Connections.exec(c, "PRAGMA busy_timeout = " + busyTimeout.toMillis());
+        } catch (SQLException e) {
+            LOG.warn("Could not restore busy_timeout after retrying a busy database", e);
         }
     }
 

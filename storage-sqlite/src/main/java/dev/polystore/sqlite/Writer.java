@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +101,7 @@ final class Writer {
     private final AtomicLong committedRequests = new AtomicLong();
 
     Writer(StatementCache cache, Transactions transactions, SqliteErrors errors, Clock clock, Executor completions,
-           int maxOps, java.time.Duration purgeInterval, String threadName) {
+           int maxOps, Duration purgeInterval, String threadName) {
         this.purgeIntervalNanos = purgeInterval.toNanos();
         this.cache = cache;
         this.transactions = transactions;
@@ -462,6 +463,25 @@ final class Writer {
             } else {
                 throw new IllegalArgumentException("a batch holds puts and deletes only, not " + op);
             }
+        }
+    }
+
+    /** Creates the FTS5 index of a store, kept by triggers, and indexes its existing text items. */
+    void createSearchIndex(String name) throws SQLException {
+        createTable(name);
+        boolean exists;
+        try (PreparedStatement ps = cache.connection().prepareStatement(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?")) {
+            ps.setString(1, Fts.ftsTableName(name));
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next() && rs.getLong(1) > 0;
+            }
+        }
+        for (String sql : Fts.create(name)) {
+            Connections.exec(cache.connection(), sql);
+        }
+        if (!exists) {
+            Connections.exec(cache.connection(), Fts.backfill(name));
         }
     }
 

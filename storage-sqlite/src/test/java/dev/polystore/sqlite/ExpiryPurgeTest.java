@@ -4,10 +4,11 @@ import static dev.polystore.sqlite.Sqlite.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polystore.Codec;
 import dev.polystore.Item;
 import dev.polystore.Storage;
-import dev.polystore.StoreFactory;
 import dev.polystore.Store;
+import dev.polystore.StoreFactory;
 import dev.polystore.testkit.MutableClock;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,7 +33,7 @@ class ExpiryPurgeTest {
         MutableClock clock = MutableClock.startingNow();
         try (Storage storage = StoreFactory.open(Sqlite.config(db, Map.of("expiry_purge_interval_s", "0")).withClock(clock))) {
             Store<String> s = Sqlite.strings(storage);
-            Store<String> other = storage.store("other", dev.polystore.Codec.utf8());
+            Store<String> other = storage.store("other", Codec.utf8());
             List<CompletableFuture<?>> puts = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
                 puts.add(s.put(Item.of("p", "short" + i, "v").withExpiry(clock.instant().plusSeconds(10))));

@@ -22,6 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,7 +102,7 @@ class GroupCommitTest {
             await(s.put(Item.of("p", "counter", "0")));
             int threads = 8;
             int increments = 40;
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<CompletableFuture<Integer>> workers = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
@@ -112,7 +115,7 @@ class GroupCommitTest {
                                 try {
                                     s.put(Item.of("p", "counter", next), Condition.ifVersion(c.version())).join();
                                     break;
-                                } catch (java.util.concurrent.CompletionException e) {
+                                } catch (CompletionException e) {
                                     assertInstanceOf(ConditionFailedException.class, e.getCause());
                                     conflicts++;
                                 }

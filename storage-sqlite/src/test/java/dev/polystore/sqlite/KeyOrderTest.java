@@ -12,6 +12,9 @@ import dev.polystore.Storage;
 import dev.polystore.Store;
 import dev.polystore.internal.Keys;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -47,12 +50,12 @@ class KeyOrderTest {
 
     @Test
     void keysAreStoredAsStandardUtf8() throws Exception {
-        java.nio.file.Path db = dir.resolve("bytes.db");
+        Path db = dir.resolve("bytes.db");
         try (Storage storage = Sqlite.open(db)) {
             await(Sqlite.strings(storage).put(Item.of("p", "a\uD83D\uDE00\uFF61", "v")));
         }
-        try (java.sql.Connection c = Sqlite.raw(db); java.sql.Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("SELECT typeof(sk), hex(sk) FROM store_kit")) {
+        try (Connection c = Sqlite.raw(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT typeof(sk), hex(sk) FROM store_kit")) {
             assertEquals("text", rs.getString(1));
             // 4-byte UTF-8 for U+1F600 (not CESU-8 surrogate halves), so BINARY order is code-point order.
             assertEquals("61F09F9880EFBDA1", rs.getString(2));

@@ -9,9 +9,13 @@ import dev.polystore.ConfigurationException;
 import dev.polystore.Health;
 import dev.polystore.Item;
 import dev.polystore.Storage;
+import dev.polystore.StorageConfig;
+import dev.polystore.StoreFactory;
+import dev.polystore.UnavailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -73,7 +77,7 @@ class PragmaAndConfigTest {
                 "group_commit_max_ops = 50",
                 "expiry_purge_interval_s = 0",
                 ""));
-        try (Storage storage = dev.polystore.StoreFactory.open(dev.polystore.StorageConfig.fromToml(toml))) {
+        try (Storage storage = StoreFactory.open(StorageConfig.fromToml(toml))) {
             Map<String, String> p = await(storage.health()).details();
             assertEquals("3", p.get("synchronous"));
             assertEquals("2500", p.get("busy_timeout"));
@@ -125,7 +129,7 @@ class PragmaAndConfigTest {
     @Test
     void inMemoryPathsAreRefused() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
-                () -> dev.polystore.StoreFactory.open(dev.polystore.StorageConfig.builder().backend("sqlite")
+                () -> StoreFactory.open(StorageConfig.builder().backend("sqlite")
                         .set("sqlite.path", ":memory:").build()));
         assertTrue(e.getMessage().contains("storage.sqlite.path"), e.getMessage());
     }
@@ -135,7 +139,7 @@ class PragmaAndConfigTest {
         Path folder = Files.createDirectories(dir.resolve("a-folder.db"));
         ConfigurationException e = assertThrows(ConfigurationException.class, () -> Sqlite.open(folder));
         assertTrue(e.getMessage().contains("storage.sqlite.path") && e.getMessage().contains("a-folder.db"), e.getMessage());
-        assertTrue(e.getCause() instanceof java.sql.SQLException, "the driver's exception is the cause");
+        assertTrue(e.getCause() instanceof SQLException, "the driver's exception is the cause");
     }
 
     @Test
@@ -146,7 +150,7 @@ class PragmaAndConfigTest {
         }
         try (Connection c = Sqlite.raw(db); Statement s = c.createStatement()) {
             s.execute("BEGIN EXCLUSIVE");
-            dev.polystore.UnavailableException e = assertThrows(dev.polystore.UnavailableException.class,
+            UnavailableException e = assertThrows(UnavailableException.class,
                     () -> Sqlite.open(db, Map.of("busy_timeout_ms", "200")));
             assertTrue(e.retryable() && e.getMessage().contains("busy_timeout_ms"), e.getMessage());
             s.execute("ROLLBACK");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polystore.Key;
 import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
@@ -58,10 +59,10 @@ class SqliteErrorsTest {
     @Test
     void anIoErrorWhileCommittingLeavesTheOutcomeUnknown() {
         SQLiteException cause = sqlite(SQLiteErrorCode.SQLITE_IOERR_FSYNC);
-        StoreException e = errors.mapCommit("write x", dev.polystore.Key.of("p", "s"), cause);
+        StoreException e = errors.mapCommit("write x", Key.of("p", "s"), cause);
         assertInstanceOf(OutcomeUnknownException.class, e);
         assertSame(cause, e.getCause());
-        assertEquals(dev.polystore.Key.of("p", "s"), ((OutcomeUnknownException) e).key().orElseThrow());
+        assertEquals(Key.of("p", "s"), ((OutcomeUnknownException) e).key().orElseThrow());
         // A busy or full disk at commit means SQLite rolled back: nothing written, retry later.
         assertInstanceOf(UnavailableException.class, errors.mapCommit("write x", null, sqlite(SQLiteErrorCode.SQLITE_FULL)));
     }
