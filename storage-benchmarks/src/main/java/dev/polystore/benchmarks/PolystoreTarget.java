@@ -93,6 +93,19 @@ public final class PolystoreTarget implements Target {
         return store.batchPut(batch);
     }
 
+    /**
+     * Loads {@code items} as {@code chunk}-sized {@code batchPut} calls all issued at once (rather
+     * than one {@code batchPut} of everything, which the API sends chunk after chunk), so that a
+     * backend with group commit can commit several chunks together.
+     */
+    public CompletableFuture<Void> loadConcurrently(List<Entry> items, int chunk) {
+        List<CompletableFuture<Void>> calls = new ArrayList<>();
+        for (int i = 0; i < items.size(); i += chunk) {
+            calls.add(load(items.subList(i, Math.min(items.size(), i + chunk))));
+        }
+        return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0]));
+    }
+
     @Override
     public void close() {
         storage.close();

@@ -66,7 +66,7 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "raw"})
+    @ValueSource(strings = {"polystore", "polystore-concurrent", "raw"})
     void sqliteBulkLoad(String impl) {
         SqliteBulkLoadBenchmark b = new SqliteBulkLoadBenchmark();
         b.impl = impl;
