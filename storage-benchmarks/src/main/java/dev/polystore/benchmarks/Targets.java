@@ -88,6 +88,16 @@ public final class Targets {
         }
     }
 
+    /** Writes {@code items} into {@code target} with single puts, {@code inFlight} at a time. */
+    public static void putAll(Target target, List<Entry> items, int inFlight) {
+        for (int i = 0; i < items.size(); i += inFlight) {
+            List<Entry> wave = items.subList(i, Math.min(items.size(), i + inFlight));
+            java.util.concurrent.CompletableFuture.allOf(wave.stream()
+                    .map(e -> target.put(e.pk(), e.sk(), e.payload()))
+                    .toArray(java.util.concurrent.CompletableFuture<?>[]::new)).join();
+        }
+    }
+
     public static Path tempDir(String prefix) {
         try {
             return Files.createTempDirectory(prefix);
