@@ -20,6 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Batch load of {@code items} new 1 KB items into DynamoDB Local, one shot per load (fresh keys
  * each time): Polystore's {@code Store.batchPut} vs raw {@code BatchWriteItem} in chunks of 25.
+ * {@code polystore-concurrent} issues the load as concurrent {@code batchPut} calls of 25 (the
+ * API otherwise sends one chunk after another).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -28,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class DynamoDbBatchLoadBenchmark {
-    @Param({Targets.POLYSTORE, Targets.RAW})
+    /** {@code polystore-concurrent}: the same load as 400 concurrent {@code batchPut} calls of 25. */
+    @Param({Targets.POLYSTORE, "polystore-concurrent", Targets.RAW})
     public String impl;
 
     @Param("10000")
@@ -43,7 +46,7 @@ public class DynamoDbBatchLoadBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         server = DynamoDbLocalServer.start();
-        target = Targets.dynamodb(impl, server.endpoint());
+        target = Targets.dynamodb(impl.equals("polystore-concurrent") ? Targets.POLYSTORE : impl, server.endpoint());
         payloads = new Payloads(3);
     }
 
@@ -64,6 +67,10 @@ public class DynamoDbBatchLoadBenchmark {
 
     @Benchmark
     public void batchLoad() {
-        target.load(data).join();
+        if (impl.equals("polystore-concurrent")) {
+            ((PolystoreTarget) target).loadConcurrently(data, 25).join();
+        } else {
+            target.load(data).join();
+        }
     }
 }

@@ -107,14 +107,14 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "raw"})
+    @ValueSource(strings = {"polystore", "polystore-concurrent", "raw"})
     void dynamodbBatchLoad(String impl) {
         DynamoDbBatchLoadBenchmark b = new DynamoDbBatchLoadBenchmark();
         b.impl = impl;
         b.items = 60;
-        b.target = Targets.dynamodb(impl, dynamo.endpoint());
+        b.target = Targets.dynamodb(impl.equals("raw") ? "raw" : "polystore", dynamo.endpoint());
         b.payloads = new Payloads(3);
-        b.round = impl.equals("raw") ? 100 : 200;
+        b.round = impl.length() * 10;
         try {
             b.data();
             b.batchLoad();
