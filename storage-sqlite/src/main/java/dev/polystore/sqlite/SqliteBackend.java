@@ -1,0 +1,541 @@
+package dev.polystore.sqlite;
+
+import dev.polystore.Capabilities;
+import dev.polystore.Capability;
+import dev.polystore.ConfigurationException;
+import dev.polystore.Health;
+import dev.polystore.Key;
+import dev.polystore.StoreException;
+import dev.polystore.UnavailableException;
+import dev.polystore.internal.Keys;
+import dev.polystore.spi.ConfigSection;
+import dev.polystore.spi.QuerySpec;
+import dev.polystore.spi.RawItem;
+import dev.polystore.spi.RawPage;
+import dev.polystore.spi.SearchIndex;
+import dev.polystore.spi.StorageBackend;
+import dev.polystore.spi.WriteOp;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SQLite backend: one file in WAL mode, one writer connection fed by a queue with group
+ * commit ({@link Writer}), a pool of read-only reader connections for gets and queries.
+ *
+ * <p><b>Threads.</b> {@code polystore-sqlite-writer} owns the writer connection;
+ * {@code polystore-sqlite-reader-N} ({@code readers} of them) each borrow one reader
+ * connection per call; futures are completed on {@code polystore-sqlite-callback-N} threads (a
+ * cached pool), so that callbacks which block cannot stall the writer or the readers, nor
+ * deadlock them by waiting on another storage call. All are daemon threads: call
+ * {@link #close()} to commit queued writes before the JVM exits.
+ */
+final class SqliteBackend implements StorageBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteBackend.class);
+
+    /**
+     * Transactions have DynamoDB's limits, so a transaction that works here works there. Batch
+     * limits are only the size of one engine call (the API splits larger batches, invisibly to
+     * users), so they are larger than DynamoDB's: a batch chunk is one writer request, and every
+     * chunk waits for a commit.
+     */
+    static final int MAX_TRANSACTION_ITEMS = 100;
+    static final long MAX_TRANSACTION_BYTES = 4L * 1024 * 1024;
+    static final int MAX_BATCH_GET = 500;
+    static final int MAX_BATCH_WRITE = 500;
+    private static final Capabilities CAPABILITIES = new Capabilities(
+            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.NATIVE_SEARCH),
+            MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Set on this backend's callback threads, so that close() called from a callback does not wait for itself. */
+    private static final ThreadLocal<SqliteBackend> CALLBACK_OWNER = new ThreadLocal<>();
+
+    private final SqliteSettings settings;
+    private final Clock clock;
+    private final SqliteErrors errors;
+    private final Writer writer;
+    private final List<StatementCache> readerConnections;
+    private final BlockingQueue<StatementCache> idleReaders;
+    private final ThreadPoolExecutor readerThreads;
+    private final ThreadPoolExecutor completions;
+    private final Set<String> preparedTables = ConcurrentHashMap.newKeySet();
+    private final Object lifecycle = new Object();
+    private final int schemaVersionFound;
+    private volatile boolean closed;
+
+    private SqliteBackend(SqliteSettings settings, Clock clock, SqliteErrors errors, StatementCache writerConnection,
+                          List<StatementCache> readers, int schemaVersionFound) {
+        this.settings = settings;
+        this.clock = clock;
+        this.errors = errors;
+        this.schemaVersionFound = schemaVersionFound;
+        int id = INSTANCES.incrementAndGet();
+        ThreadFactory callbackThreads = threads("polystore-sqlite-" + id + "-callback-");
+        this.completions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> callbackThreads.newThread(() -> {
+                    CALLBACK_OWNER.set(this);
+                    r.run();
+                }));
+        this.writer = new Writer(writerConnection, new Transactions(settings.busyTimeout()), errors, clock, completions,
+                settings.groupCommitMaxOps(), settings.expiryPurgeInterval(), "polystore-sqlite-" + id + "-writer");
+        this.readerConnections = List.copyOf(readers);
+        this.idleReaders = new ArrayBlockingQueue<>(readers.size(), false, readers);
+        this.readerThreads = new ThreadPoolExecutor(readers.size(), readers.size(), 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), threads("polystore-sqlite-" + id + "-reader-"));
+        this.writer.start();
+    }
+
+    /**
+     * Opens the file: creates parent folders, opens the writer (WAL, pragmas read back), migrates
+     * the schema, then opens the readers.
+     */
+    static SqliteBackend open(SqliteSettings settings, ConfigSection config, Clock clock) {
+        Path path = settings.path().toAbsolutePath().normalize();
+        Path parent = path.getParent();
+        try {
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException(config.fullKey(SqliteSettings.PATH) + " = \"" + settings.path()
+                    + "\": cannot create the folder " + parent + ": " + e, e);
+        }
+        SqliteErrors errors = new SqliteErrors(path.toString(), settings.busyTimeout().toMillis());
+        Connections connections = new Connections(settings);
+        List<StatementCache> opened = new ArrayList<>();
+        try {
+            Connection w = connections.openWriter();
+            opened.add(new StatementCache(w));
+            int found = Schema.migrate(w, path, clock, Schema.CURRENT, new Transactions(settings.busyTimeout()));
+            List<StatementCache> readers = new ArrayList<>();
+            for (int i = 0; i < settings.readers(); i++) {
+                StatementCache r = new StatementCache(connections.openReader());
+                opened.add(r);
+                readers.add(r);
+            }
+            LOG.debug("Opened SQLite database {} (schema version {} found, {} now; {} readers)", path, found,
+                    Schema.CURRENT, readers.size());
+            return new SqliteBackend(settings, clock, errors, opened.get(0), readers, found);
+        } catch (SQLException e) {
+            opened.forEach(StatementCache::close);
+            StoreException mapped = errors.map("open the database", e);
+            if (SqliteErrors.isBusy(e)) {
+                // Another process holds the file past the busy timeout: retryable, not a config error.
+                throw mapped;
+            }
+            throw new ConfigurationException(config.fullKey(SqliteSettings.PATH) + " = \"" + settings.path()
+                    + "\": " + mapped.getMessage(), e);
+        } catch (RuntimeException e) {
+            opened.forEach(StatementCache::close);
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return SqliteStorageProvider.NAME;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    /** Transactions the writer has committed (each may hold many callers' writes). */
+    long commits() {
+        return writer.commits();
+    }
+
+    /** Deletes every expired item now, through the writer queue. @return how many */
+    CompletableFuture<Long> purgeExpired() {
+        return write(writer.purgeRequest(Integer.MAX_VALUE));
+    }
+
+    /** Expired items deleted by purges so far. */
+    long purged() {
+        return writer.purged();
+    }
+
+    /** The schema version the file had when opened (0 for a new file). */
+    int schemaVersionFound() {
+        return schemaVersionFound;
+    }
+
+    // --- writes ---
+
+    @Override
+    public CompletableFuture<Void> prepareTable(String table) {
+        if (preparedTables.contains(table)) {
+            return closed ? closedFuture() : CompletableFuture.completedFuture(null);
+        }
+        try {
+            Keys.requireTableName(table);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return write(new Writer.Request<Void>(1, () -> "create store '" + table + "'", null, (w, now) -> {
+            w.createTable(table);
+            return null;
+        })).thenApply(v -> {
+            preparedTables.add(table);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Long> put(WriteOp.Put put) {
+        return write(new Writer.Request<>(1, () -> "write " + put.key() + " to store '" + put.table() + "'", put.key(),
+                (w, now) -> w.put(put, now, -1)));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
+        return write(new Writer.Request<>(1, () -> "delete " + delete.key() + " from store '" + delete.table() + "'",
+                delete.key(), (w, now) -> w.delete(delete, now, -1)));
+    }
+
+    @Override
+    public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+        List<WriteOp> ops = List.copyOf(operations);
+        return write(new Writer.Request<>(Math.max(1, ops.size()), () -> "commit a transaction of " + ops.size()
+                + " operations", ops.size() == 1 ? ops.get(0).key() : null, (w, now) -> w.transact(ops, now)));
+    }
+
+    @Override
+    public CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
+        List<WriteOp> ops = List.copyOf(writes);
+        return write(new Writer.Request<Void>(Math.max(1, ops.size()), () -> "write a batch of " + ops.size()
+                + " items to store '" + table + "'", null, (w, now) -> {
+            w.batch(ops, now);
+            return null;
+        }));
+    }
+
+    private <T> CompletableFuture<T> write(Writer.Request<T> request) {
+        synchronized (lifecycle) {
+            if (closed) {
+                return closedFuture();
+            }
+            return writer.submit(request);
+        }
+    }
+
+    // --- native search (FTS5) ---
+
+    private final SearchIndex searchIndex = new SearchIndex() {
+        @Override
+        public CompletableFuture<Void> prepareIndex(String table) {
+            try {
+                Keys.requireTableName(table);
+            } catch (StoreException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return write(new Writer.Request<Void>(1, () -> "prepare the search index of store '" + table + "'", null,
+                    (w, now) -> {
+                        w.createSearchIndex(table);
+                        return null;
+                    }));
+        }
+
+        @Override
+        public CompletableFuture<List<Match>> search(String table, List<String> terms, int limit) {
+            List<String> copy = List.copyOf(terms);
+            return read("search store '" + table + "'", (r, now) -> {
+                PreparedStatement ps = r.get(Fts.search(table));
+                ps.setString(1, Fts.matchExpression(copy));
+                ps.setLong(2, now.getEpochSecond());
+                ps.setInt(3, limit);
+                List<Match> matches = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        matches.add(new Match(rs.getString(1), -rs.getDouble(2)));
+                    }
+                }
+                return matches;
+            });
+        }
+    };
+
+    @Override
+    public Optional<SearchIndex> searchIndex() {
+        return Optional.of(searchIndex);
+    }
+
+    // --- reads ---
+
+    /** A read on a borrowed reader connection. */
+    private interface Read<T> {
+        T apply(StatementCache reader, Instant now) throws SQLException;
+    }
+
+    @Override
+    public CompletableFuture<Optional<RawItem>> get(String table, Key key) {
+        return read("read " + key + " from store '" + table + "'", (r, now) -> Optional.ofNullable(getItem(r, table, key, now)));
+    }
+
+    private static RawItem getItem(StatementCache r, String table, Key key, Instant now) throws SQLException {
+        PreparedStatement ps = r.get(Sql.TableSql.of(table).selectItem());
+        ps.setString(1, key.pk());
+        ps.setString(2, key.sk());
+        try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            RawItem item = new RawItem(key, payload(rs, 3), rs.getLong(1), expiry(rs, 2));
+            return item.expiredAt(now) ? null : item;
+        }
+    }
+
+    @Override
+    public CompletableFuture<RawPage> query(QuerySpec q) {
+        return read("query partition " + q.pk() + " of store '" + q.table() + "'", (r, now) -> {
+            Sql.Select select = Sql.query(q.table(), q.pk(), q.range(), q.direction(), q.exclusiveStartSk(),
+                    now.getEpochSecond(), q.limit());
+            PreparedStatement ps = r.get(select.sql());
+            List<Object> params = select.parameters();
+            for (int i = 0; i < params.size(); i++) {
+                Object p = params.get(i);
+                if (p instanceof String s) {
+                    ps.setString(i + 1, s);
+                } else {
+                    ps.setLong(i + 1, ((Number) p).longValue());
+                }
+            }
+            List<RawItem> items = new ArrayList<>(Math.min(q.limit(), 128));
+            boolean more = false;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (items.size() == q.limit()) {
+                        more = true;
+                        break;
+                    }
+                    items.add(new RawItem(new Key(q.pk(), rs.getString(1)), payload(rs, 4), rs.getLong(2), expiry(rs, 3)));
+                }
+            }
+            return new RawPage(items, more ? items.get(items.size() - 1).key().sk() : null);
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<RawItem>> batchGet(String table, List<Key> keys) {
+        List<Key> copy = List.copyOf(keys);
+        return read("read a batch of " + copy.size() + " keys from store '" + table + "'", (r, now) -> {
+            List<RawItem> found = new ArrayList<>();
+            // One read transaction: every key read from the same snapshot.
+            r.execute("BEGIN");
+            boolean done = false;
+            try {
+                for (Key key : copy) {
+                    RawItem item = getItem(r, table, key, now);
+                    if (item != null) {
+                        found.add(item);
+                    }
+                }
+                r.execute("COMMIT");
+                done = true;
+            } finally {
+                if (!done) {
+                    new Transactions(Duration.ZERO).rollbackQuietly(r.connection());
+                }
+            }
+            return found;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Health> health() {
+        long start = System.nanoTime();
+        CompletableFuture<Health> h = read("check health", (r, now) -> {
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("path", settings.path().toAbsolutePath().normalize().toString());
+            details.putAll(Connections.pragmas(r.connection()));
+            details.put("schema_version", String.valueOf(Schema.version(r.connection())));
+            details.put("queued_writes", String.valueOf(writer.pending()));
+            details.put("commits", String.valueOf(writer.commits()));
+            details.put("writes_committed", String.valueOf(writer.committedRequests()));
+            details.put("expired_items_purged", String.valueOf(writer.purged()));
+            details.put("readers", String.valueOf(readerConnections.size()));
+            return new Health(true, name(), Duration.ofNanos(System.nanoTime() - start), details);
+        });
+        return h.exceptionally(e -> new Health(false, name(), Duration.ofNanos(System.nanoTime() - start),
+                Map.of("path", settings.path().toString(), "error", String.valueOf(e.getCause() != null ? e.getCause() : e))));
+    }
+
+    private <T> CompletableFuture<T> read(String what, Read<T> read) {
+        if (closed) {
+            return closedFuture();
+        }
+        CompletableFuture<T> future = new CompletableFuture<>();
+        ReadTask task = new ReadTask(future, what, () -> {
+            StatementCache r = idleReaders.poll();
+            if (r == null) {
+                complete(future, null, new UnavailableException("no SQLite reader connection is free (closed?)", null));
+                return;
+            }
+            T value = null;
+            StoreException failure = null;
+            try {
+                value = read.apply(r, clock.instant());
+            } catch (SQLException e) {
+                failure = errors.map(what, e);
+            } catch (StoreException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                failure = new StoreException("SQLite could not " + what + ": " + e, e);
+            } finally {
+                idleReaders.add(r);
+            }
+            complete(future, value, failure);
+        });
+        // No lock: a read that slips in while close() starts still runs (shutdown lets queued
+        // reads finish); one submitted after the shutdown is rejected here.
+        try {
+            readerThreads.execute(task);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new UnavailableException("the SQLite backend is closed", e));
+        }
+        return future;
+    }
+
+    /** A queued read, kept recognisable so that close can fail it if it never ran. */
+    private record ReadTask(CompletableFuture<?> future, String what, Runnable body) implements Runnable {
+        @Override
+        public void run() {
+            body.run();
+        }
+    }
+
+    private <T> void complete(CompletableFuture<T> future, T value, StoreException failure) {
+        Runnable completion = failure == null ? () -> future.complete(value) : () -> future.completeExceptionally(failure);
+        try {
+            completions.execute(completion);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Completion executor is shut down; completing on the reader thread");
+            completion.run();
+        }
+    }
+
+    private static byte[] payload(ResultSet rs, int column) throws SQLException {
+        byte[] bytes = rs.getBytes(column);
+        return bytes == null ? new byte[0] : bytes;
+    }
+
+    private static Instant expiry(ResultSet rs, int column) throws SQLException {
+        long seconds = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochSecond(seconds);
+    }
+
+    // --- lifecycle ---
+
+    /**
+     * Stops taking new calls, lets in-flight reads finish, commits every queued write, completes
+     * every future, checkpoints the WAL into the database file and closes the connections.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            writer.stop();
+        }
+        boolean interrupted = false;
+        // Reads first, so the final checkpoint is not held back by our own readers.
+        readerThreads.shutdown();
+        try {
+            if (!readerThreads.awaitTermination(settings.busyTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS)) {
+                LOG.warn("SQLite reads did not finish within the close timeout; failing those not started");
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        for (Runnable r : readerThreads.shutdownNow()) {
+            if (r instanceof ReadTask task) {
+                task.future.completeExceptionally(new UnavailableException("the SQLite backend closed before it could "
+                        + task.what, null));
+            }
+        }
+        // Queued writes are committed even if this thread is interrupted: the flag is restored at the end.
+        while (true) {
+            try {
+                writer.awaitStopped();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        checkpointAndClose();
+        readerConnections.forEach(StatementCache::close);
+        completions.shutdown();
+        if (CALLBACK_OWNER.get() != this) {
+            try {
+                if (!completions.awaitTermination(30, TimeUnit.SECONDS)) {
+                    LOG.warn("SQLite callbacks still running 30 s after close");
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void checkpointAndClose() {
+        StatementCache w = writer.statements();
+        try {
+            // Refreshes query-planner statistics where SQLite thinks they are worth it (cheap).
+            Connections.exec(w.connection(), "PRAGMA optimize");
+        } catch (SQLException e) {
+            LOG.debug("PRAGMA optimize at close failed: {}", e.getMessage());
+        }
+        try {
+            Connections.exec(w.connection(), "PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch (SQLException e) {
+            LOG.info("WAL checkpoint at close did not complete ({}); SQLite finishes it on the next open", e.getMessage());
+        }
+        w.close();
+    }
+
+    private static <T> CompletableFuture<T> closedFuture() {
+        return CompletableFuture.failedFuture(new UnavailableException("the SQLite backend is closed", null));
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
