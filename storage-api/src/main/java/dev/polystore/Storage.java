@@ -29,10 +29,23 @@ public interface Storage extends AutoCloseable {
     /** A new atomic multi-item write ({@link Capability#TRANSACTIONS}). */
     Transaction transaction();
 
-    /** The dialogue store (RFC 0051 dialogues: perspectives, tensions, their history). */
+    /**
+     * The dialogue store (RFC 0051 dialogues: perspectives, tensions, their history), created
+     * once per storage. Its items live in the store {@code dialogues}; see
+     * {@code docs/domain-stores.md} for the layout.
+     *
+     * @throws UnsupportedCapabilityException if the backend lacks {@link Capability#TRANSACTIONS},
+     *                                        which the domain stores need for their atomic writes
+     */
     DialogueStore dialogues();
 
-    /** The document store (documents, search, links). */
+    /**
+     * The document store (documents, search, links), created once per storage. Its items live
+     * in the store {@code documents}; a backend with {@link Capability#NATIVE_SEARCH} answers
+     * searches from its own index.
+     *
+     * @throws UnsupportedCapabilityException if the backend lacks {@link Capability#TRANSACTIONS}
+     */
     DocumentStore documents();
 
     /** What this backend offers. */

@@ -1,6 +1,16 @@
 package dev.polystore.quickstart;
 
 import dev.polystore.Condition;
+import dev.polystore.DialogueStore;
+import dev.polystore.DocumentStore;
+import dev.polystore.dialogue.Dialogue;
+import dev.polystore.dialogue.DialogueExport;
+import dev.polystore.dialogue.Perspective;
+import dev.polystore.dialogue.Tension;
+import dev.polystore.dialogue.TensionEvent;
+import dev.polystore.dialogue.TensionStatus;
+import dev.polystore.document.NewDocument;
+import dev.polystore.document.SearchHit;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.Item;
 import dev.polystore.Key;
@@ -12,6 +22,7 @@ import dev.polystore.StoreFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
@@ -29,6 +40,51 @@ public final class Quickstart {
     }
 
     private Quickstart() {
+    }
+
+    /** A recorded expert dialogue: perspectives, a tension moved through two statuses, the export. */
+    private static void dialogues(DialogueStore dialogues) {
+        System.out.println();
+        System.out.println("-- DialogueStore");
+        Dialogue d = dialogues.createDialogue("rfc-0053", "Storage abstraction for the seed").join();
+        System.out.println("created dialogue " + d.id() + " (" + d.status() + "): " + d.title());
+        dialogues.registerPerspective(new Perspective("P01", d.id(), 1, "ada", "One API",
+                "Application code should not know which engine it runs on.")).join();
+        dialogues.registerPerspective(new Perspective("P02", d.id(), 1, "grace", "Engines differ",
+                "DynamoDB limits must hold on SQLite too, or production surprises us.")).join();
+        Tension t = dialogues.registerTension(d.id(), "T01", 1, "Portability vs features",
+                "Native features (FTS5) against one portable behaviour.", "grace").join();
+        System.out.println("raised tension " + t.id() + " (" + t.status() + ", version " + t.version() + ")");
+        Instant now = Instant.now();
+        t = dialogues.updateTensionStatus(d.id(), "T01", t.version(),
+                new TensionEvent(null, TensionStatus.ADDRESSED, "ada", now, 2, "Portable semantics, native engines may rank")).join();
+        t = dialogues.updateTensionStatus(d.id(), "T01", t.version(),
+                new TensionEvent(null, TensionStatus.RESOLVED, "grace", now.plusSeconds(60), 2, "The kit checks result sets")).join();
+        System.out.println("tension " + t.id() + " history: " + t.history().stream()
+                .map(e -> (e.from() == null ? "raised" : e.from() + "->" + e.to()) + " by " + e.actor()).toList());
+        DialogueExport export = dialogues.exportDialogue(d.id()).join();
+        String json = export.toJson();
+        System.out.println("export: " + export.perspectives().size() + " perspectives, " + export.tensions().size()
+                + " tension(s), " + json.length() + " bytes of JSON; round-trips: " + DialogueExport.fromJson(json).equals(export));
+    }
+
+    /** Documents with full-text search and links. */
+    private static void documents(DocumentStore documents) {
+        System.out.println();
+        System.out.println("-- DocumentStore");
+        long wal = documents.addDocument(NewDocument.of("Write-ahead logging",
+                "SQLite in WAL mode lets readers continue while one writer commits.")).join();
+        long group = documents.addDocument(NewDocument.of("Group commit",
+                "Many concurrent writes share one durable commit of the write-ahead log.")).join();
+        long ddb = documents.addDocument(NewDocument.of("DynamoDB transactions",
+                "TransactWriteItems applies up to 100 writes atomically.")).join();
+        documents.link(group, wal, "builds-on").join();
+        System.out.println("added documents " + List.of(wal, group, ddb) + "; linked " + group + " -builds-on-> " + wal);
+        for (String query : List.of("write-ahead", "writes", "commit log", "transactions")) {
+            List<SearchHit> hits = documents.search(query, 10).join();
+            System.out.println("search \"" + query + "\" -> " + hits.stream().map(h -> h.id() + " " + h.title()).toList());
+        }
+        System.out.println("links into " + wal + ": " + documents.linksTo(wal).join());
     }
 
     public static void main(String[] args) throws IOException {
@@ -84,6 +140,9 @@ public final class Quickstart {
                     .commit().join();
             System.out.println("transaction added task#003 and deleted note#001: now "
                     + tasks.query("user#42", "").join().stream().map(Item::sk).toList());
+
+            dialogues(storage.dialogues());
+            documents(storage.documents());
         }
         System.out.println("done: data is in " + db.toAbsolutePath());
     }

@@ -1,5 +1,6 @@
 package dev.polystore.testkit.reliability;
 
+import dev.polystore.testkit.KitBase;
 import static dev.polystore.testkit.KitAssertions.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,13 +13,9 @@ import dev.polystore.Item;
 import dev.polystore.OutcomeUnknownException;
 import dev.polystore.Page;
 import dev.polystore.Query;
-import dev.polystore.Storage;
-import dev.polystore.StorageConfig;
 import dev.polystore.Store;
-import dev.polystore.StoreFactory;
 import dev.polystore.internal.Keys;
 import dev.polystore.testkit.KitAssertions;
-import dev.polystore.testkit.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,14 +42,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The portable reliability suite (issue 6, items 1 to 5): what a backend must survive,
@@ -83,48 +76,11 @@ import org.junit.jupiter.api.io.TempDir;
  * seed, printed; {@value #SEED_PROPERTY} fixes it to replay a failure.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-public abstract class ReliabilityContract {
+public abstract class ReliabilityContract extends KitBase {
     /** System property multiplying every size of the suite (default 1). */
     public static final String SCALE_PROPERTY = "polystore.reliability.scale";
     /** System property fixing the first random history's seed (the others follow it: seed + 1, …). */
     public static final String SEED_PROPERTY = "polystore.reliability.seed";
-
-    /** The storage under test, opened before each test. */
-    protected Storage storage;
-    /** The clock the storage decides expiry by; random histories move it. */
-    protected MutableClock clock;
-    /** A prefix unique to the current test, for partition keys. */
-    protected String run;
-
-    @TempDir
-    protected Path tempDir;
-
-    /** The configuration of the backend under test; {@code tempDir} is empty and private to this test. */
-    protected abstract StorageConfig config(Path tempDir) throws Exception;
-
-    /** Called after the storage of a test is closed. */
-    protected void afterClose() throws Exception {
-    }
-
-    @BeforeEach
-    void openStorage() throws Exception {
-        clock = MutableClock.startingNow();
-        run = "rel-" + UUID.randomUUID() + "#";
-        storage = StoreFactory.open(config(tempDir).withClock(clock));
-    }
-
-    @AfterEach
-    void closeStorage() throws Exception {
-        if (storage != null) {
-            storage.close();
-            afterClose();
-        }
-    }
-
-    /** A partition key unique to this test. */
-    protected String pk(String name) {
-        return run + name;
-    }
 
     // ------------------------------------------------------------------ sizes (override to tune)
 

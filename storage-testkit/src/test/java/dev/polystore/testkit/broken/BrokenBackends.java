@@ -1,5 +1,7 @@
 package dev.polystore.testkit.broken;
 
+import dev.polystore.testkit.ForwardingStorageBackend;
+
 import dev.polystore.Condition;
 import dev.polystore.Direction;
 import dev.polystore.KeyRange;
@@ -36,7 +38,7 @@ final class BrokenBackends {
 
         @Override
         public StorageBackend open(ProviderContext context) {
-            return new ForwardingBackend(new MemoryBackend(context.clock())) {
+            return new ForwardingStorageBackend(new MemoryBackend(context.clock())) {
                 @Override
                 public CompletableFuture<Long> put(WriteOp.Put put) {
                     return delegate.put(new WriteOp.Put(put.table(), put.key(), put.payload(), put.expiresAt(),
@@ -99,7 +101,7 @@ final class BrokenBackends {
             // The inner backend never sees time pass, so nothing expires for queries.
             MemoryBackend frozen = new MemoryBackend(java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
             MemoryBackend honest = new MemoryBackend(context.clock());
-            return new ForwardingBackend(honest) {
+            return new ForwardingStorageBackend(honest) {
                 @Override
                 public CompletableFuture<Void> prepareTable(String table) {
                     return frozen.prepareTable(table).thenCompose(v -> honest.prepareTable(table));
@@ -126,7 +128,7 @@ final class BrokenBackends {
     }
 
     /** Answers queries by reading the whole partition and re-sorting and filtering it itself. */
-    static final class ReQueryingBackend extends ForwardingBackend {
+    static final class ReQueryingBackend extends ForwardingStorageBackend {
         private final Comparator<String> order;
         private final BiPredicate<String, String> prefixMatch;
 

@@ -1,16 +1,10 @@
 package dev.polystore.testkit.domain;
 
-import dev.polystore.Capabilities;
-import dev.polystore.Health;
-import dev.polystore.Key;
 import dev.polystore.UnavailableException;
-import dev.polystore.spi.QuerySpec;
-import dev.polystore.spi.RawItem;
-import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.testkit.ForwardingStorageBackend;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,12 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * transaction fails without writing, as if the writing process had crashed between two steps.
  * Another view of the same backend plays the process that comes next.
  */
-class CrashingBackend implements StorageBackend {
-    private final StorageBackend shared;
+class CrashingBackend extends ForwardingStorageBackend {
     private final AtomicInteger transactionsLeft;
 
     CrashingBackend(StorageBackend shared, int transactionsBeforeCrash) {
-        this.shared = shared;
+        super(shared);
         this.transactionsLeft = new AtomicInteger(transactionsBeforeCrash);
     }
 
@@ -33,57 +26,7 @@ class CrashingBackend implements StorageBackend {
         if (transactionsLeft.getAndDecrement() <= 0) {
             return CompletableFuture.failedFuture(new UnavailableException("simulated crash: nothing written", null));
         }
-        return shared.transact(operations);
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return shared.capabilities();
-    }
-
-    @Override
-    public CompletableFuture<Void> prepareTable(String table) {
-        return shared.prepareTable(table);
-    }
-
-    @Override
-    public CompletableFuture<Optional<RawItem>> get(String table, Key key) {
-        return shared.get(table, key);
-    }
-
-    @Override
-    public CompletableFuture<Long> put(WriteOp.Put put) {
-        return shared.put(put);
-    }
-
-    @Override
-    public CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
-        return shared.delete(delete);
-    }
-
-    @Override
-    public CompletableFuture<RawPage> query(QuerySpec query) {
-        return shared.query(query);
-    }
-
-    @Override
-    public CompletableFuture<List<RawItem>> batchGet(String table, List<Key> keys) {
-        return shared.batchGet(table, keys);
-    }
-
-    @Override
-    public CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
-        return shared.batchWrite(table, writes);
-    }
-
-    @Override
-    public CompletableFuture<Health> health() {
-        return shared.health();
-    }
-
-    @Override
-    public String name() {
-        return shared.name();
+        return delegate.transact(operations);
     }
 
     @Override

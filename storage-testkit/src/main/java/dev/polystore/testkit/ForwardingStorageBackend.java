@@ -1,4 +1,4 @@
-package dev.polystore.testkit.broken;
+package dev.polystore.testkit;
 
 import dev.polystore.Capabilities;
 import dev.polystore.Health;
@@ -7,16 +7,22 @@ import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
+import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.WriteOp;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** Forwards every call; broken backends override the one behaviour they get wrong. */
-abstract class ForwardingBackend implements StorageBackend {
+/**
+ * A backend that forwards every call to another. Subclass it to change one behaviour: inject
+ * faults, delays or bugs in tests (the kit's self-tests build their deliberately broken
+ * backends this way), count calls, or decorate a real engine.
+ */
+public abstract class ForwardingStorageBackend implements StorageBackend {
+    /** The backend every call goes to. */
     protected final StorageBackend delegate;
 
-    ForwardingBackend(StorageBackend delegate) {
+    protected ForwardingStorageBackend(StorageBackend delegate) {
         this.delegate = delegate;
     }
 
@@ -63,6 +69,11 @@ abstract class ForwardingBackend implements StorageBackend {
     @Override
     public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
         return delegate.transact(operations);
+    }
+
+    @Override
+    public Optional<SearchIndex> searchIndex() {
+        return delegate.searchIndex();
     }
 
     @Override
