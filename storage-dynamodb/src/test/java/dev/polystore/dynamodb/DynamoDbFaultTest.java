@@ -559,11 +559,17 @@ class DynamoDbFaultTest {
             assertFalse(health.healthy());
             assertTrue(health.details().containsKey("error"), health.toString());
             assertEquals(MAX_ATTEMPTS, faults.calls("PutItem"), "the SDK retried up to max_attempts");
+            int refused = faults.injected(Fault.REFUSE);
 
             faults.plan((op, n) -> Fault.NONE);
-            assertTrue(await(backend.health()).healthy(), "healthy again");
+            boolean healthyAgain = await(backend.health()).healthy();
+            assertTrue(healthyAgain, "healthy again");
             assertEquals(1L, await(backend.put(put(key, "v", Condition.ifAbsent(), null))));
             assertArrayEquals(bytes("v"), await(backend.get(STORE, key)).orElseThrow().payload());
+            System.out.println("[reliability] dynamodb | 9 endpoint down | every connection refused (injected, "
+                    + "shared server): refused attempts=" + refused + " put=" + kind(write) + " get/query=UnavailableException"
+                    + " health healthy=" + health.healthy() + "; connections back: health healthy=" + healthyAgain
+                    + " put and get succeed");
         }
     }
 

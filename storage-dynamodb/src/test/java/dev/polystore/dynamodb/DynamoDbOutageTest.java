@@ -102,12 +102,18 @@ class DynamoDbOutageTest {
                     inFlight.add(Op.track("read", key, store.get(key)));
                 }
             }
-            List<Op> pending = inFlight.stream().filter(op -> !op.future().isDone()).toList();
-            List<Op> doneBeforeStop = inFlight.stream().filter(op -> op.future().isDone()).toList();
+            List<Op> pending = new ArrayList<>();
+            List<Op> doneBeforeStop = new ArrayList<>();
+            for (Op op : inFlight) {
+                (op.future().isDone() ? doneBeforeStop : pending).add(op);
+            }
             long stopped = System.nanoTime();
             server.stop(); // returns once the server has stopped serving (it finishes or fails what it holds)
             long stopMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
 
+            // Health first: its refused connection also means the client has dropped the
+            // connections the stopped server closed, so the calls below open new ones.
+            Health down = storage.health().get(HANG_BOUND_MS, TimeUnit.MILLISECONDS);
             // Calls started while the endpoint is down.
             List<Op> whileDown = new ArrayList<>();
             for (int i = 0; i < WHILE_DOWN; i++) {
@@ -115,7 +121,6 @@ class DynamoDbOutageTest {
                 whileDown.add(Op.track("write while down", write, store.putIfAbsent(Item.of(write, "d" + i))));
                 whileDown.add(Op.track("read while down", Key.of("seed", "s" + i), store.get("seed", "s" + i)));
             }
-            Health down = storage.health().get(HANG_BOUND_MS, TimeUnit.MILLISECONDS);
 
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANG_BOUND_MS);
             List<Outcome> pendingOutcomes = outcomes(pending, deadline);
