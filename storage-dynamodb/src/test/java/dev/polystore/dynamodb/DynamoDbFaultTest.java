@@ -39,7 +39,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
 
 /**
  * Faults injected between the real SDK client and DynamoDB Local: responses lost after the
@@ -58,6 +63,7 @@ class DynamoDbFaultTest {
 
     private FaultInjectingHttpClient faults;
     private final HoldBackInterceptor holdBack = new HoldBackInterceptor();
+    private final TransactionTokens tokens = new TransactionTokens();
     private DynamoDbBackend backend;
     private DynamoDbBackend bystander;
     private MutableClock clock;
@@ -69,7 +75,7 @@ class DynamoDbFaultTest {
         var section = TestConfigs.section(DYNAMODB.endpoint(), Map.of("max_attempts", String.valueOf(MAX_ATTEMPTS)));
         DynamoDbSettings settings = DynamoDbSettings.from(section);
         // Short backoff keeps the suite fast; the number of attempts is the configured one.
-        ClientFactory.Hooks hooks = new ClientFactory.Hooks(List.of(holdBack),
+        ClientFactory.Hooks hooks = new ClientFactory.Hooks(List.of(holdBack, tokens),
                 http -> faults = new FaultInjectingHttpClient(http),
                 b -> b.backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(1), Duration.ofMillis(20)))
                         .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(1), Duration.ofMillis(20))));
@@ -177,21 +183,261 @@ class DynamoDbFaultTest {
         }
 
         @Test
-        @DisplayName("a transaction whose response is lost is applied once and reported as committed")
+        @DisplayName("a transaction whose response is lost is retried with the same token, applied once, reported as committed (or outcome unknown)")
         void transaction() {
-            Key a = Key.of(pk, "a");
-            Key b = Key.of(pk, "b");
-            seed(b, 3);
-            faults.plan((op, n) -> op.equals("TransactWriteItems") && n == 1 ? Fault.LOSE_RESPONSE : Fault.NONE);
+            int transactions = 50;
+            int sameToken = 0;
+            int doubleApplies = 0;
+            int injected = 0;
+            int calls = 0;
+            List<String> anomalies = new ArrayList<>();
+            List<String> misreports = new ArrayList<>();
+            Map<String, Integer> outcomes = new java.util.TreeMap<>();
+            for (int i = 0; i < transactions; i++) {
+                Key a = Key.of(pk, "a" + i);
+                Key b = Key.of(pk, "b" + i);
+                seed(b, 3);
+                faults.reset();
+                tokens.reset();
+                faults.plan((op, n) -> op.equals("TransactWriteItems") && n == 1 ? Fault.LOSE_RESPONSE : Fault.NONE);
 
-            List<Long> versions = await(backend.transact(List.of(
-                    put(a, "a", Condition.ifAbsent(), null),
-                    put(b, "b", Condition.none(), null))));
+                Throwable failure = null;
+                try {
+                    List<Long> versions = backend.transact(List.of(
+                            put(a, "a", Condition.ifAbsent(), null),
+                            put(b, "b", Condition.none(), null))).get(60, TimeUnit.SECONDS);
+                    assertEquals(List.of(1L, 4L), versions, "transaction " + i);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failure = Errors.unwrap(e.getCause());
+                } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+                    throw new AssertionError("transaction " + i + " did not complete within 60 s", e);
+                }
+                outcomes.merge(kind(failure), 1, Integer::sum);
+                if (failure != null && !(failure instanceof OutcomeUnknownException)) {
+                    misreports.add("transaction " + i + ": " + failure);
+                }
+                injected += faults.injected(Fault.LOSE_RESPONSE);
+                calls += faults.calls("TransactWriteItems");
+                List<String> sent = tokens.sent();
+                if (sent.size() >= 2 && sent.get(0) != null && sent.stream().allMatch(sent.get(0)::equals)) {
+                    sameToken++;
+                }
+                if (sent.size() != 2 || failure != null) {
+                    anomalies.add("transaction " + i + ": " + tokens.events());
+                }
+                RawItem storedA = await(bystander.get(STORE, a)).orElseThrow();
+                RawItem storedB = await(bystander.get(STORE, b)).orElseThrow();
+                if (storedA.version() != 1 || storedB.version() != 4) {
+                    doubleApplies++;
+                }
+                assertArrayEquals(bytes("b"), storedB.payload());
+            }
+            figure("transaction token: transactions=" + transactions + " lost responses=" + injected
+                    + " TransactWriteItems attempts=" + calls + " all attempts with the first attempt's token=" + sameToken
+                    + " outcomes=" + outcomes + " misreports=" + misreports.size() + " double applies=" + doubleApplies
+                    + " not committed by the first retry=" + anomalies.size());
+            anomalies.forEach(a -> figure("transaction token | " + a));
+            assertEquals(transactions, injected);
+            assertEquals(transactions, sameToken, "every retry resent the first attempt's token");
+            assertEquals(List.of(), misreports, "committed, or outcome unknown");
+            assertEquals(0, doubleApplies, "applied once, not twice");
+        }
+    }
 
-            assertEquals(List.of(1L, 4L), versions);
-            assertEquals(2, faults.calls("TransactWriteItems"), "the SDK retried once");
-            assertEquals(1, await(bystander.get(STORE, a)).orElseThrow().version());
-            assertEquals(4, await(bystander.get(STORE, b)).orElseThrow().version(), "applied once, not twice");
+    // ------------------------------------------------------------------ lost responses at scale
+
+    @Nested
+    @DisplayName("1,000 responses lost after DynamoDB applied the write")
+    class LostResponsesAtScale {
+        /** Lost responses injected on "if absent" creates of fresh keys, and as many on "if version" updates. */
+        static final int INJECTIONS_PER_KIND = 500;
+        /** Keys the "if version" updates go round. */
+        static final int UPDATE_KEYS = 10;
+
+        /** How many attempts' responses are lost, and whether another client overwrites the item before the retry. */
+        enum Pattern {
+            FIRST_LOST(1, false, "1st lost"),
+            FIRST_TWO_LOST(2, false, "1st+2nd lost"),
+            ALL_LOST(MAX_ATTEMPTS, false, "all " + MAX_ATTEMPTS + " lost"),
+            LOST_THEN_OVERWRITTEN(1, true, "1st lost+overwritten");
+
+            final int lost;
+            final boolean overwritten;
+            final String label;
+
+            Pattern(int lost, boolean overwritten, String label) {
+                this.lost = lost;
+                this.overwritten = overwritten;
+                this.label = label;
+            }
+        }
+
+        /** Figures of one kind of write. */
+        final class Tally {
+            final String kind;
+            int writes;
+            int injections;
+            int attempts;
+            int misreports;
+            int conditionFailed;
+            int doubleApplies;
+            int notApplied;
+            final Map<String, Integer> outcomes = new java.util.TreeMap<>();
+            final Map<String, Integer> byPattern = new java.util.LinkedHashMap<>();
+            final List<String> problems = new ArrayList<>();
+            /** Retried writes that ended as "outcome unknown" rather than the success the retry could prove. */
+            final List<String> unproven = new ArrayList<>();
+
+            Tally(String kind) {
+                this.kind = kind;
+            }
+
+            @Override
+            public String toString() {
+                return kind + ": writes=" + writes + " injections=" + injections + " PutItem attempts=" + attempts
+                        + " outcomes=" + outcomes + " by pattern=" + byPattern + " condition failed=" + conditionFailed
+                        + " misreports=" + misreports + " double applies=" + doubleApplies + " not applied=" + notApplied;
+            }
+        }
+
+        private FaultInjectingHttpClient soakFaults;
+        private String retryStrategy = "unknown";
+
+        @Test
+        @DisplayName("each reported as success with the right version or as outcome unknown: never a failed condition, never applied twice")
+        void thousand() {
+            var section = TestConfigs.section(DYNAMODB.endpoint(), Map.of("max_attempts", String.valueOf(MAX_ATTEMPTS)));
+            // The SDK's retry quota (circuit breaker) is a client-wide budget that a thousand
+            // back-to-back lost responses would drain, after which the SDK stops retrying: the
+            // outcomes would stay correct (outcome unknown) but the retried paths would go
+            // untested. It is switched off here; everything else is the configured strategy.
+            ClientFactory.Hooks hooks = new ClientFactory.Hooks(List.of(),
+                    http -> soakFaults = new FaultInjectingHttpClient(http),
+                    b -> {
+                        b.backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(1), Duration.ofMillis(20)))
+                                .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(1),
+                                        Duration.ofMillis(20)));
+                        retryStrategy = b.getClass().getName().replaceAll(".*\\.", "");
+                        if (b instanceof StandardRetryStrategy.Builder sb) {
+                            sb.circuitBreakerEnabled(false);
+                        } else if (b instanceof software.amazon.awssdk.retries.LegacyRetryStrategy.Builder lb) {
+                            lb.circuitBreakerEnabled(false);
+                        } else {
+                            throw new AssertionError("unexpected retry strategy builder " + b.getClass());
+                        }
+                    });
+            long started = System.nanoTime();
+            try (DynamoDbBackend soak = DynamoDbStorageProvider.open(DynamoDbSettings.from(section),
+                    new ProviderContext(section, clock), hooks, BATCH_RETRIES)) {
+                await(soak.prepareTable(STORE));
+
+                Tally creates = new Tally("if absent creates");
+                for (int i = 0; creates.injections < INJECTIONS_PER_KIND; i++) {
+                    Pattern p = pattern(i, INJECTIONS_PER_KIND - creates.injections);
+                    one(soak, creates, p, Key.of(pk, "create-" + i), Condition.ifAbsent(), 0);
+                }
+
+                Tally updates = new Tally("if version updates");
+                long[] versions = new long[UPDATE_KEYS];
+                for (int k = 0; k < UPDATE_KEYS; k++) {
+                    seed(Key.of(pk, "update-" + k), 1);
+                    versions[k] = 1;
+                }
+                for (int i = 0; updates.injections < INJECTIONS_PER_KIND; i++) {
+                    Pattern p = pattern(i, INJECTIONS_PER_KIND - updates.injections);
+                    int k = i % UPDATE_KEYS;
+                    versions[k] = one(soak, updates, p, Key.of(pk, "update-" + k), Condition.ifVersion(versions[k]),
+                            versions[k]);
+                }
+
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                int misreports = creates.misreports + updates.misreports;
+                int doubleApplies = creates.doubleApplies + updates.doubleApplies;
+                figure("lost responses: injections=" + (creates.injections + updates.injections) + " writes="
+                        + (creates.writes + updates.writes) + " misreports=" + misreports + " double applies="
+                        + doubleApplies + " max_attempts=" + MAX_ATTEMPTS + " retry strategy=" + retryStrategy
+                        + " (retry quota off) time=" + ms + " ms");
+                figure("lost responses | " + creates);
+                figure("lost responses | " + updates);
+                for (Tally t : List.of(creates, updates)) {
+                    t.unproven.stream().limit(5).forEach(u -> figure("lost responses | " + t.kind + " | unknown where success was provable: " + u));
+                }
+                List<String> problems = new ArrayList<>(creates.problems);
+                problems.addAll(updates.problems);
+                assertEquals(List.of(), problems.subList(0, Math.min(10, problems.size())), "first problems");
+                assertEquals(INJECTIONS_PER_KIND, creates.injections);
+                assertEquals(INJECTIONS_PER_KIND, updates.injections);
+                assertEquals(0, misreports, "misreported outcomes");
+                assertEquals(0, creates.conditionFailed + updates.conditionFailed, "false condition failures");
+                assertEquals(0, doubleApplies, "double applies");
+                assertEquals(0, creates.notApplied + updates.notApplied, "writes the server applied but read back missing");
+            }
+        }
+
+        /** The i-th write's pattern, within the injections left to reach the figure. */
+        private Pattern pattern(int i, int left) {
+            Pattern p = Pattern.values()[i % Pattern.values().length];
+            return p.lost <= left ? p : Pattern.FIRST_LOST;
+        }
+
+        /**
+         * One write of "mine" to {@code key} under {@code condition} over an item at version
+         * {@code base} (0: absent) with {@code p}'s responses lost, judged against what is read back.
+         *
+         * @return the version the item has afterwards
+         */
+        private long one(DynamoDbBackend soak, Tally t, Pattern p, Key key, Condition condition, long base) {
+            soakFaults.reset();
+            soakFaults.plan((op, n) -> op.equals("PutItem") && n <= p.lost ? Fault.LOSE_RESPONSE : Fault.NONE);
+            if (p.overwritten) {
+                soakFaults.afterLoss(() -> bystander.put(put(key, "theirs", Condition.none(), null)));
+            }
+            Long reported = null;
+            Throwable failure = null;
+            try {
+                reported = soak.put(put(key, "mine", condition, null)).get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                failure = Errors.unwrap(e.getCause());
+            } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+                throw new AssertionError("write to " + key + " (" + p.label + ") did not complete within 60 s", e);
+            }
+            t.writes++;
+            t.injections += soakFaults.injected(Fault.LOSE_RESPONSE);
+            t.attempts += soakFaults.calls("PutItem");
+            String outcome = kind(failure);
+            t.outcomes.merge(outcome, 1, Integer::sum);
+            t.byPattern.merge(p.label + " -> " + outcome, 1, Integer::sum);
+
+            RawItem stored = await(bystander.get(STORE, key)).orElse(null);
+            long expected = base + (p.overwritten ? 2 : 1); // every attempt reached DynamoDB: applied once
+            long actual = stored == null ? 0 : stored.version();
+            String what = key + " (" + p.label + ", base " + base + "): reported " + (failure == null ? "v" + reported
+                    : String.valueOf(failure)) + ", stored v" + actual;
+            if (actual > expected) {
+                t.doubleApplies++;
+                t.problems.add("applied more than once: " + what);
+            } else if (actual < expected) {
+                t.notApplied++;
+                t.problems.add("not applied: " + what);
+            }
+            if (failure instanceof ConditionFailedException) {
+                t.conditionFailed++;
+                t.misreports++;
+                t.problems.add("false condition failure: " + what);
+            } else if (failure == null) {
+                boolean right = reported == base + 1
+                        && (p.overwritten || (actual == reported && java.util.Arrays.equals(bytes("mine"), stored.payload())));
+                if (!right) {
+                    t.misreports++;
+                    t.problems.add("success with the wrong version: " + what);
+                }
+            } else if (!(failure instanceof OutcomeUnknownException)) {
+                t.misreports++;
+                t.problems.add("unexpected kind: " + what);
+            } else if (!p.overwritten && p.lost < MAX_ATTEMPTS) {
+                t.unproven.add(what);
+            }
+            return actual;
         }
     }
 
@@ -260,9 +506,16 @@ class DynamoDbFaultTest {
             StoreException read = failure(backend.get(STORE, key));
             assertInstanceOf(UnavailableException.class, read);
             assertEquals(MAX_ATTEMPTS, faults.calls("GetItem"));
+            int putCalls = faults.calls("PutItem");
+            int getCalls = faults.calls("GetItem");
+            int throttled = faults.injected(Fault.THROTTLE);
 
             faults.reset();
-            assertTrue(await(backend.get(STORE, key)).isEmpty(), "the throttled put wrote nothing");
+            boolean written = await(backend.get(STORE, key)).isPresent();
+            figure("throttling 100 %: max_attempts=" + MAX_ATTEMPTS + " put attempts=" + putCalls + " get attempts="
+                    + getCalls + " throttled=" + throttled + " put outcome=" + kind(write) + " (retryable="
+                    + write.retryable() + ") get outcome=" + kind(read) + " written=" + written);
+            assertFalse(written, "the throttled put wrote nothing");
         }
 
         @Test
@@ -275,8 +528,12 @@ class DynamoDbFaultTest {
                 assertEquals(1L, await(backend.put(put(key, "v" + i, Condition.ifAbsent(), null))));
                 assertArrayEquals(bytes("v" + i), await(backend.get(STORE, key)).orElseThrow().payload());
             }
+            int calls = faults.calls("PutItem") + faults.calls("GetItem");
+            figure("throttling 50 %: operations=" + 2 * operations + " (puts=" + operations + " gets=" + operations
+                    + ") calls=" + calls + " throttled=" + faults.injected(Fault.THROTTLE) + " succeeded="
+                    + 2 * operations + " failed=0");
             assertEquals(2 * operations, faults.injected(Fault.THROTTLE), "half of all calls were throttled");
-            assertEquals(4 * operations, faults.calls("PutItem") + faults.calls("GetItem"));
+            assertEquals(4 * operations, calls);
         }
     }
 
@@ -302,11 +559,17 @@ class DynamoDbFaultTest {
             assertFalse(health.healthy());
             assertTrue(health.details().containsKey("error"), health.toString());
             assertEquals(MAX_ATTEMPTS, faults.calls("PutItem"), "the SDK retried up to max_attempts");
+            int refused = faults.injected(Fault.REFUSE);
 
             faults.plan((op, n) -> Fault.NONE);
-            assertTrue(await(backend.health()).healthy(), "healthy again");
+            boolean healthyAgain = await(backend.health()).healthy();
+            assertTrue(healthyAgain, "healthy again");
             assertEquals(1L, await(backend.put(put(key, "v", Condition.ifAbsent(), null))));
             assertArrayEquals(bytes("v"), await(backend.get(STORE, key)).orElseThrow().payload());
+            System.out.println("[reliability] dynamodb | 9 endpoint down | every connection refused (injected, "
+                    + "shared server): refused attempts=" + refused + " put=" + kind(write) + " get/query=UnavailableException"
+                    + " health healthy=" + health.healthy() + "; connections back: health healthy=" + healthyAgain
+                    + " put and get succeed");
         }
     }
 
@@ -401,6 +664,59 @@ class DynamoDbFaultTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** Prints one figure line of docs/reliability.md's item 8 to the build log. */
+    static void figure(String text) {
+        System.out.println("[reliability] dynamodb | 8 injected faults | " + text);
+    }
+
+    static String kind(Throwable t) {
+        return t == null ? "success" : t.getClass().getSimpleName();
+    }
+
+    /**
+     * Records the client request token of every {@code TransactWriteItems} attempt sent, and
+     * what each attempt and call ended with.
+     */
+    static final class TransactionTokens implements ExecutionInterceptor {
+        private final List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            if (context.request() instanceof TransactWriteItemsRequest r) {
+                sent.add(r.clientRequestToken());
+                events.add("attempt token=" + r.clientRequestToken());
+            }
+        }
+
+        @Override
+        public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+            if (context.request() instanceof TransactWriteItemsRequest) {
+                events.add("HTTP " + context.httpResponse().statusCode());
+            }
+        }
+
+        @Override
+        public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+            if (context.request() instanceof TransactWriteItemsRequest) {
+                events.add("call failed: " + context.exception());
+            }
+        }
+
+        List<String> sent() {
+            return List.copyOf(sent);
+        }
+
+        List<String> events() {
+            return List.copyOf(events);
+        }
+
+        void reset() {
+            sent.clear();
+            events.clear();
+        }
+    }
 
     private static boolean isWrite(String operation) {
         return operation.equals("PutItem") || operation.equals("UpdateItem");
