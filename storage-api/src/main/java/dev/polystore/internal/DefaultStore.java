@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /** {@link Store} over the SPI: validation, encoding, cursors, batching; the backend does the rest. */
@@ -280,31 +281,28 @@ final class DefaultStore<T> implements Store<T> {
         return batchWrite(ops);
     }
 
-    /** Writes chunk by chunk; keeps going after a failed chunk and reports every key not written. */
+    /** Most batch chunks in flight at once: enough for an engine to merge or overlap them, bounded for memory. */
+    static final int MAX_CHUNKS_IN_FLIGHT = 8;
+
+    /**
+     * Writes chunk by chunk, up to {@link #MAX_CHUNKS_IN_FLIGHT} chunks at once (so an embedded
+     * engine can commit them together and a remote one can overlap them); keeps going after a
+     * failed chunk and reports every key not written.
+     */
     private CompletableFuture<Void> batchWrite(List<WriteOp> ops) {
         int chunk = storage.capabilities().maxBatchWriteItems();
+        List<List<WriteOp>> chunks = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i += chunk) {
+            chunks.add(ops.subList(i, Math.min(ops.size(), i + chunk)));
+        }
         List<Key> unprocessed = new ArrayList<>();
         List<Throwable> causes = new ArrayList<>();
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (int i = 0; i < ops.size(); i += chunk) {
-            List<WriteOp> part = ops.subList(i, Math.min(ops.size(), i + chunk));
-            chain = chain.thenCompose(v -> storage.call(table, () -> storage.spi().batchWrite(table, part))
-                    .handle((ok, e) -> {
-                        if (e != null) {
-                            Throwable cause = Futures.unwrap(e);
-                            synchronized (unprocessed) {
-                                causes.add(cause);
-                                if (cause instanceof BatchWriteException bwe) {
-                                    unprocessed.addAll(bwe.unprocessed());
-                                } else {
-                                    part.forEach(op -> unprocessed.add(op.key()));
-                                }
-                            }
-                        }
-                        return null;
-                    }));
+        AtomicInteger next = new AtomicInteger();
+        List<CompletableFuture<Void>> lanes = new ArrayList<>();
+        for (int lane = 0; lane < Math.min(MAX_CHUNKS_IN_FLIGHT, chunks.size()); lane++) {
+            lanes.add(writeChunks(chunks, next, unprocessed, causes));
         }
-        return chain.thenCompose(v -> {
+        return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).thenCompose(v -> {
             synchronized (unprocessed) {
                 if (unprocessed.isEmpty()) {
                     return CompletableFuture.completedFuture(null);
@@ -318,6 +316,46 @@ final class DefaultStore<T> implements Store<T> {
                 return CompletableFuture.failedFuture(e);
             }
         });
+    }
+
+    /** One lane: takes the next unclaimed chunk, writes it, records what failed, repeats until none is left. */
+    private CompletableFuture<Void> writeChunks(List<List<WriteOp>> chunks, AtomicInteger next,
+                                                List<Key> unprocessed, List<Throwable> causes) {
+        CompletableFuture<Void> lane = new CompletableFuture<>();
+        driveLane(chunks, next, unprocessed, causes, lane);
+        return lane;
+    }
+
+    /** Loops while chunks complete at once (in-memory engines), so a long batch never recurses deeply. */
+    private void driveLane(List<List<WriteOp>> chunks, AtomicInteger next, List<Key> unprocessed,
+                           List<Throwable> causes, CompletableFuture<Void> lane) {
+        while (true) {
+            int index = next.getAndIncrement();
+            if (index >= chunks.size()) {
+                lane.complete(null);
+                return;
+            }
+            List<WriteOp> part = chunks.get(index);
+            CompletableFuture<Void> written = storage.call(table, () -> storage.spi().batchWrite(table, part))
+                    .handle((ok, e) -> {
+                        if (e != null) {
+                            Throwable cause = Futures.unwrap(e);
+                            synchronized (unprocessed) {
+                                causes.add(cause);
+                                if (cause instanceof BatchWriteException bwe) {
+                                    unprocessed.addAll(bwe.unprocessed());
+                                } else {
+                                    part.forEach(op -> unprocessed.add(op.key()));
+                                }
+                            }
+                        }
+                        return null;
+                    });
+            if (!written.isDone()) {
+                written.whenComplete((v, e) -> driveLane(chunks, next, unprocessed, causes, lane));
+                return;
+            }
+        }
     }
 
     // --- conversions, shared with DefaultTransaction ---
