@@ -18,6 +18,7 @@ import dev.polystore.Page;
 import dev.polystore.Query;
 import dev.polystore.Storage;
 import dev.polystore.Store;
+import dev.polystore.StorageConfig;
 import dev.polystore.StoreFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,13 +90,17 @@ public final class Quickstart {
 
     public static void main(String[] args) throws IOException {
         Path config = Path.of(args.length > 0 ? args[0] : "polystore.toml");
-        Path db = Path.of("target/quickstart/blue.db");
-        for (String suffix : List.of("", "-wal", "-shm")) {
-            Files.deleteIfExists(Path.of(db + suffix));
+        // A fresh demo database each run, when the config is the quickstart's own SQLite file.
+        StorageConfig settings = StorageConfig.fromToml(config).withOverrides(System.getenv(), System.getProperties());
+        Path db = "sqlite".equals(settings.backend()) ? Path.of(settings.section("sqlite").getOrDefault("path", ".blue/blue.db")) : null;
+        if (db != null && db.startsWith("target")) {
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Files.deleteIfExists(Path.of(db + suffix));
+            }
         }
         System.out.println("Polystore quickstart: opening " + config.toAbsolutePath());
 
-        try (Storage storage = StoreFactory.fromConfig(config)) {
+        try (Storage storage = StoreFactory.open(settings)) {
             System.out.println("backend: " + storage.backend() + ", capabilities: " + storage.capabilities().supported());
 
             Store<Task> tasks = storage.store("tasks", Task.class);
@@ -144,6 +149,6 @@ public final class Quickstart {
             dialogues(storage.dialogues());
             documents(storage.documents());
         }
-        System.out.println("done: data is in " + db.toAbsolutePath());
+        System.out.println("done" + (db == null ? "" : ": data is in " + db.toAbsolutePath()));
     }
 }
