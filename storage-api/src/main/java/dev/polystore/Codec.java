@@ -14,7 +14,11 @@ public interface Codec<T> {
 
     T decode(byte[] bytes);
 
-    /** Stores bytes as they are. */
+    /**
+     * Stores bytes as they are. {@code encode} copies the array (the write may happen after the
+     * caller changes it); {@code decode} returns the array it is given, which a store reads fresh
+     * for every item it returns, so every array a store hands out is the caller's own.
+     */
     static Codec<byte[]> bytes() {
         return BytesCodec.INSTANCE;
     }
@@ -35,7 +39,8 @@ enum BytesCodec implements Codec<byte[]> {
 
     @Override
     public byte[] decode(byte[] bytes) {
-        return bytes.clone();
+        // The SPI hands the API a payload array nobody else holds (StorageBackend's contract).
+        return bytes;
     }
 }
 

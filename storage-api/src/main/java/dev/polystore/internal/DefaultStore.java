@@ -19,6 +19,7 @@ import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.WriteOp;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -108,7 +109,7 @@ final class DefaultStore<T> implements Store<T> {
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return forEach(query, all::add).thenApply(n -> List.copyOf(all));
+        return forEach(query, all::add).thenApply(n -> Collections.unmodifiableList(all));
     }
 
     @Override

@@ -35,6 +35,10 @@ public final class Futures {
         if (f == null) {
             return CompletableFuture.failedFuture(new StoreException("backend '" + backend + "' returned no future"));
         }
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            // Already complete (an embedded read on the caller's thread): no callback to register.
+            return CompletableFuture.completedFuture(f.join());
+        }
         CompletableFuture<T> result = new CompletableFuture<>();
         f.whenComplete((v, e) -> {
             if (e == null) {

@@ -33,6 +33,9 @@ import java.util.concurrent.CompletableFuture;
  *       as cause: {@link dev.polystore.UnavailableException} when the engine could not serve
  *       the request, {@link dev.polystore.OutcomeUnknownException} when a write may or may not
  *       have been applied;</li>
+ *   <li>payload arrays returned in {@link RawItem}s are fresh: the backend keeps no reference
+ *       to them (the API hands them to callers as they are, e.g. through {@code Codec.bytes()});
+ *       payload arrays passed in are the backend's to keep;</li>
  *   <li>futures may complete on any thread; methods never block the caller on I/O where the
  *       engine offers asynchronous access.</li>
  * </ul>

@@ -170,6 +170,23 @@ public abstract class StorageContract extends KitBase {
         }
 
         @Test
+        @DisplayName("byte values are the caller's: changing one written or read never changes the stored item")
+        void bytesAreNotShared() {
+            Store<byte[]> s = storage.store("kit", Codec.bytes());
+            byte[] written = {1, 2, 3};
+            await(s.put(Item.of(pk("own"), "x", written)));
+            written[0] = 9;
+            byte[] read = await(s.get(pk("own"), "x")).orElseThrow().value();
+            assertArrayEquals(new byte[] {1, 2, 3}, read, "changing the array after put changed the stored item");
+            read[1] = 9;
+            assertArrayEquals(new byte[] {1, 2, 3}, await(s.get(pk("own"), "x")).orElseThrow().value(),
+                    "changing an array returned by get changed the stored item (a backend must return fresh payload arrays)");
+            await(s.query(pk("own"), "")).get(0).value()[2] = 9;
+            assertArrayEquals(new byte[] {1, 2, 3}, await(s.get(pk("own"), "x")).orElseThrow().value(),
+                    "changing an array returned by a query changed the stored item (a backend must return fresh payload arrays)");
+        }
+
+        @Test
         @DisplayName("records round-trip through the default JSON codec")
         void jsonRoundTrip() {
             Store<Note> notes = storage.store("kit_json", Note.class);

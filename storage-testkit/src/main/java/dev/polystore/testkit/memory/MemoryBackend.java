@@ -85,7 +85,7 @@ public final class MemoryBackend implements StorageBackend {
         if (closed) {
             return closedFuture();
         }
-        return CompletableFuture.completedFuture(Optional.ofNullable(live(table, key, now())));
+        return CompletableFuture.completedFuture(Optional.ofNullable(live(table, key, now())).map(MemoryBackend::fresh));
     }
 
     @Override
@@ -142,10 +142,15 @@ public final class MemoryBackend implements StorageBackend {
                 more = true;
                 break;
             }
-            items.add(item);
+            items.add(fresh(item));
         }
         String last = more ? items.get(items.size() - 1).key().sk() : null;
         return CompletableFuture.completedFuture(new RawPage(items, last));
+    }
+
+    /** A copy with its own payload array: callers own the arrays a backend returns. */
+    private static RawItem fresh(RawItem item) {
+        return new RawItem(item.key(), item.payload().clone(), item.version(), item.expiresAt());
     }
 
     /** Whether every later key in this direction is outside the range too (to stop early). */
@@ -174,7 +179,7 @@ public final class MemoryBackend implements StorageBackend {
         for (Key key : keys) {
             RawItem item = live(table, key, now);
             if (item != null) {
-                found.add(item);
+                found.add(fresh(item));
             }
         }
         return CompletableFuture.completedFuture(found);
