@@ -51,12 +51,14 @@ import org.slf4j.LoggerFactory;
  * The SQLite backend: one file in WAL mode, one writer connection fed by a queue with group
  * commit ({@link Writer}), a pool of read-only reader connections for gets and queries.
  *
- * <p><b>Threads.</b> {@code polystore-sqlite-writer} owns the writer connection;
- * {@code polystore-sqlite-reader-N} ({@code readers} of them) each borrow one reader
- * connection per call; futures are completed on {@code polystore-sqlite-callback-N} threads (a
- * cached pool), so that callbacks which block cannot stall the writer or the readers, nor
- * deadlock them by waiting on another storage call. All are daemon threads: call
- * {@link #close()} to commit queued writes before the JVM exits.
+ * <p><b>Threads.</b> {@code polystore-sqlite-writer} owns the writer connection. A read borrows
+ * one of {@code readers} reader connections: on the calling thread when one is free and
+ * {@code read_on_caller} is on (the default; the future is then complete when returned),
+ * otherwise on a {@code polystore-sqlite-reader-N} thread. Futures of writes and of queued
+ * reads are completed on {@code polystore-sqlite-callback-N} threads (a cached pool), so that
+ * callbacks which block cannot stall the writer or the readers, nor deadlock them by waiting on
+ * another storage call. All are daemon threads: call {@link #close()} to commit queued writes
+ * before the JVM exits.
  */
 final class SqliteBackend implements StorageBackend {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteBackend.class);
@@ -268,7 +270,7 @@ final class SqliteBackend implements StorageBackend {
         @Override
         public CompletableFuture<List<Match>> search(String table, List<String> terms, int limit) {
             List<String> copy = List.copyOf(terms);
-            return read("search store '" + table + "'", (r, now) -> {
+            return read(() -> "search store '" + table + "'", (r, now) -> {
                 PreparedStatement ps = r.get(Fts.search(table));
                 ps.setString(1, Fts.matchExpression(copy));
                 ps.setLong(2, now.getEpochSecond());
@@ -298,7 +300,7 @@ final class SqliteBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Optional<RawItem>> get(String table, Key key) {
-        return read("read " + key + " from store '" + table + "'", (r, now) -> Optional.ofNullable(getItem(r, table, key, now)));
+        return read(() -> "read " + key + " from store '" + table + "'", (r, now) -> Optional.ofNullable(getItem(r, table, key, now)));
     }
 
     private static RawItem getItem(StatementCache r, String table, Key key, Instant now) throws SQLException {
@@ -316,7 +318,7 @@ final class SqliteBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<RawPage> query(QuerySpec q) {
-        return read("query partition " + q.pk() + " of store '" + q.table() + "'", (r, now) -> {
+        return read(() -> "query partition " + q.pk() + " of store '" + q.table() + "'", (r, now) -> {
             Sql.Select select = Sql.query(q.table(), q.pk(), q.range(), q.direction(), q.exclusiveStartSk(),
                     now.getEpochSecond(), q.limit());
             PreparedStatement ps = r.get(select.sql());
@@ -347,7 +349,7 @@ final class SqliteBackend implements StorageBackend {
     @Override
     public CompletableFuture<List<RawItem>> batchGet(String table, List<Key> keys) {
         List<Key> copy = List.copyOf(keys);
-        return read("read a batch of " + copy.size() + " keys from store '" + table + "'", (r, now) -> {
+        return read(() -> "read a batch of " + copy.size() + " keys from store '" + table + "'", (r, now) -> {
             List<RawItem> found = new ArrayList<>();
             // One read transaction: every key read from the same snapshot.
             r.execute("BEGIN");
@@ -373,7 +375,7 @@ final class SqliteBackend implements StorageBackend {
     @Override
     public CompletableFuture<Health> health() {
         long start = System.nanoTime();
-        CompletableFuture<Health> h = read("check health", (r, now) -> {
+        CompletableFuture<Health> h = read(() -> "check health", (r, now) -> {
             Map<String, String> details = new LinkedHashMap<>();
             details.put("path", settings.path().toAbsolutePath().normalize().toString());
             details.putAll(Connections.pragmas(r.connection()));
@@ -389,31 +391,47 @@ final class SqliteBackend implements StorageBackend {
                 Map.of("path", settings.path().toString(), "error", String.valueOf(e.getCause() != null ? e.getCause() : e))));
     }
 
-    private <T> CompletableFuture<T> read(String what, Read<T> read) {
+    /** What a read does, for error messages: built only when one is needed. */
+    private interface What {
+        String describe();
+    }
+
+    /**
+     * Runs {@code read} on a reader connection. With {@code read_on_caller} (the default) and a
+     * connection free right now, it runs on the calling thread and the returned future is already
+     * complete: an embedded read costs a few microseconds, three thread hand-offs cost ten times
+     * that. Otherwise it is queued for a reader thread and completed on a callback thread. The
+     * caller never waits for another caller's read: when every connection is busy, it queues.
+     */
+    private <T> CompletableFuture<T> read(What what, Read<T> read) {
         if (closed) {
             return closedFuture();
         }
+        if (settings.readOnCaller()) {
+            StatementCache r = idleReaders.poll();
+            if (r != null) {
+                return runOn(r, what, read);
+            }
+        }
         CompletableFuture<T> future = new CompletableFuture<>();
         ReadTask task = new ReadTask(future, what, () -> {
-            StatementCache r = idleReaders.poll();
-            if (r == null) {
-                complete(future, null, new UnavailableException("no SQLite reader connection is free (closed?)", null));
+            // Callers' threads borrow connections too: wait for one to come back (a read is short).
+            StatementCache r;
+            try {
+                r = idleReaders.poll(settings.busyTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                complete(future, null, new UnavailableException("interrupted while waiting to " + what.describe(), e));
                 return;
             }
-            T value = null;
-            StoreException failure = null;
-            try {
-                value = read.apply(r, clock.instant());
-            } catch (SQLException e) {
-                failure = errors.map(what, e);
-            } catch (StoreException e) {
-                failure = e;
-            } catch (RuntimeException e) {
-                failure = new StoreException("SQLite could not " + what + ": " + e, e);
-            } finally {
-                idleReaders.add(r);
+            if (r == null) {
+                complete(future, null, new UnavailableException("no SQLite reader connection came free to "
+                        + what.describe() + " (every one was busy longer than the busy timeout + 30 s)", null));
+                return;
             }
-            complete(future, value, failure);
+            runOn(r, what, read).whenComplete((value, failure) -> complete(future, value,
+                    failure == null ? null : failure instanceof StoreException se ? se
+                            : new StoreException("SQLite could not " + what.describe() + ": " + failure, failure)));
         });
         // No lock: a read that slips in while close() starts still runs (shutdown lets queued
         // reads finish); one submitted after the shutdown is rejected here.
@@ -425,8 +443,31 @@ final class SqliteBackend implements StorageBackend {
         return future;
     }
 
+    /**
+     * Runs {@code read} on the borrowed connection {@code r} on this thread, gives {@code r} back
+     * and returns the outcome as a completed future (failed only with a {@link StoreException}).
+     */
+    private <T> CompletableFuture<T> runOn(StatementCache r, What what, Read<T> read) {
+        try {
+            // close() marks the backend closed before it waits for every connection to be
+            // idle, so a connection borrowed after that wait would be checked here.
+            if (closed) {
+                return closedFuture();
+            }
+            return CompletableFuture.completedFuture(read.apply(r, clock.instant()));
+        } catch (SQLException e) {
+            return CompletableFuture.failedFuture(errors.map(what.describe(), e));
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new StoreException("SQLite could not " + what.describe() + ": " + e, e));
+        } finally {
+            idleReaders.add(r);
+        }
+    }
+
     /** A queued read, kept recognisable so that close can fail it if it never ran. */
-    private record ReadTask(CompletableFuture<?> future, String what, Runnable body) implements Runnable {
+    private record ReadTask(CompletableFuture<?> future, What what, Runnable body) implements Runnable {
         @Override
         public void run() {
             body.run();
@@ -481,8 +522,20 @@ final class SqliteBackend implements StorageBackend {
         for (Runnable r : readerThreads.shutdownNow()) {
             if (r instanceof ReadTask task) {
                 task.future.completeExceptionally(new UnavailableException("the SQLite backend closed before it could "
-                        + task.what, null));
+                        + task.what.describe(), null));
             }
+        }
+        // Reads running on callers' threads: wait until every reader connection is back.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.busyTimeout().toMillis() + 30_000);
+        while (idleReaders.size() < readerConnections.size() && System.nanoTime() < deadline && !interrupted) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (idleReaders.size() < readerConnections.size()) {
+            LOG.warn("SQLite reads on callers' threads still running at close; their connections are closed under them");
         }
         // Queued writes are committed even if this thread is interrupted: the flag is restored at the end.
         while (true) {

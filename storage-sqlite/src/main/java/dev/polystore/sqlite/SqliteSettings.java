@@ -21,9 +21,11 @@ import java.util.Set;
  * @param cacheSizeKib the page cache of each connection, in KiB
  * @param groupCommitMaxOps most write operations committed together in one transaction
  * @param expiryPurgeInterval how often the writer deletes expired items; zero for never
+ * @param readOnCaller whether a read runs on the calling thread when a reader connection is free
  */
 record SqliteSettings(Path path, Synchronous synchronous, Duration busyTimeout, int readers, int pageSize,
-                      boolean pageSizeSet, int cacheSizeKib, int groupCommitMaxOps, Duration expiryPurgeInterval) {
+                      boolean pageSizeSet, int cacheSizeKib, int groupCommitMaxOps, Duration expiryPurgeInterval,
+                      boolean readOnCaller) {
 
     static final String PATH = "path";
     static final String SYNCHRONOUS = "synchronous";
@@ -33,6 +35,7 @@ record SqliteSettings(Path path, Synchronous synchronous, Duration busyTimeout, 
     static final String CACHE_SIZE_KIB = "cache_size_kib";
     static final String GROUP_COMMIT_MAX_OPS = "group_commit_max_ops";
     static final String EXPIRY_PURGE_INTERVAL_S = "expiry_purge_interval_s";
+    static final String READ_ON_CALLER = "read_on_caller";
 
     static final String DEFAULT_PATH = ".blue/blue.db";
     static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(5);
@@ -86,8 +89,9 @@ record SqliteSettings(Path path, Synchronous synchronous, Duration busyTimeout, 
         int cache = config.intValue(CACHE_SIZE_KIB, DEFAULT_CACHE_SIZE_KIB, 64, 4 * 1024 * 1024);
         int maxOps = config.intValue(GROUP_COMMIT_MAX_OPS, DEFAULT_GROUP_COMMIT_MAX_OPS, 1, 100_000);
         int purge = config.intValue(EXPIRY_PURGE_INTERVAL_S, DEFAULT_EXPIRY_PURGE_INTERVAL_S, 0, 86_400);
+        boolean readOnCaller = config.booleanValue(READ_ON_CALLER, true);
         config.rejectUnknownKeys();
         return new SqliteSettings(path, synchronous, busy, readers, pageSize, pageSizeSet, cache, maxOps,
-                Duration.ofSeconds(purge));
+                Duration.ofSeconds(purge), readOnCaller);
     }
 }
