@@ -30,11 +30,17 @@ public final class PolystoreTarget implements Target {
         store.get("warm", "up").join();
     }
 
-    /** Polystore on SQLite with the backend's defaults (WAL, synchronous = FULL, group commit). */
+    /** Polystore on SQLite with the backend's defaults (WAL, synchronous = FULL, group commit, reads on the caller). */
     public static PolystoreTarget sqlite(Path file) {
+        return sqlite(file, true);
+    }
+
+    /** Polystore on SQLite with the defaults but {@code read_on_caller} as given. */
+    public static PolystoreTarget sqlite(Path file, boolean readOnCaller) {
         return new PolystoreTarget(StoreFactory.open(StorageConfig.builder()
                 .backend("sqlite")
                 .set("sqlite.path", file.toString())
+                .set("sqlite.read_on_caller", readOnCaller)
                 .build()));
     }
 

@@ -23,8 +23,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * SQLite, one caller: point get, durable put (one commit each: nothing to group) and a prefix
  * query of 100 items out of a 200-item partition, gets and queries also with 64 issued at once
  * (the synchronous raw driver runs them one after another) — Polystore vs hand-written sqlite-jdbc on a
- * file of its own, same pragmas, same layout, a fresh 1 KB JSON payload per put. {@code raw-hops}
- * is a diagnostic: the raw driver behind the backend's thread hand-offs ({@link HandoffTarget}).
+ * file of its own, same pragmas, same layout, a fresh 1 KB JSON payload per put.
+ * {@code polystore-pooled} is Polystore with {@code read_on_caller = false} (every read handed to
+ * a reader thread); {@code raw-hops} is a diagnostic: the raw driver behind those same thread
+ * hand-offs ({@link HandoffTarget}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -35,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SqliteBenchmark {
     static final int IN_FLIGHT = 64;
 
-    @Param({Targets.POLYSTORE, Targets.RAW, Targets.RAW_HOPS})
+    @Param({Targets.POLYSTORE, Targets.POLYSTORE_POOLED, Targets.RAW, Targets.RAW_HOPS})
     public String impl;
 
     /** Single items that gets and puts pick from at random. */

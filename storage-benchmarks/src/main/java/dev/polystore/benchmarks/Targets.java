@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 public final class Targets {
     /** Polystore through its API. */
     public static final String POLYSTORE = "polystore";
+    /** Polystore on SQLite with {@code read_on_caller = false}: every read on a reader thread, completed on a callback thread. */
+    public static final String POLYSTORE_POOLED = "polystore-pooled";
     /** The raw driver doing the same work. */
     public static final String RAW = "raw";
     /** Diagnostic: the raw driver behind the same thread hand-offs as the SQLite backend ({@link HandoffTarget}). */
@@ -27,12 +29,14 @@ public final class Targets {
         switch (impl) {
             case POLYSTORE:
                 return PolystoreTarget.sqlite(file);
+            case POLYSTORE_POOLED:
+                return PolystoreTarget.sqlite(file, false);
             case RAW:
                 return new RawSqliteTarget(file);
             case RAW_HOPS:
                 return new HandoffTarget(new RawSqliteTarget(file));
             default:
-                throw new IllegalArgumentException("impl must be polystore, raw or raw-hops, not " + impl);
+                throw new IllegalArgumentException("impl must be polystore, polystore-pooled, raw or raw-hops, not " + impl);
         }
     }
 

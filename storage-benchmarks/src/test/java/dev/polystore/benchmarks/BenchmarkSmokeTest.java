@@ -32,7 +32,7 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "raw", "raw-hops"})
+    @ValueSource(strings = {"polystore", "polystore-pooled", "raw", "raw-hops"})
     void sqlite(String impl) {
         SqliteBenchmark b = new SqliteBenchmark();
         b.impl = impl;

@@ -32,8 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -85,7 +85,8 @@ final class SqliteBackend implements StorageBackend {
     private final SqliteErrors errors;
     private final Writer writer;
     private final List<StatementCache> readerConnections;
-    private final BlockingQueue<StatementCache> idleReaders;
+    /** Idle reader connections, most recently used first: a lone caller keeps reusing one warm page cache. */
+    private final BlockingDeque<StatementCache> idleReaders;
     private final ThreadPoolExecutor readerThreads;
     private final ThreadPoolExecutor completions;
     private final Set<String> preparedTables = ConcurrentHashMap.newKeySet();
@@ -109,7 +110,7 @@ final class SqliteBackend implements StorageBackend {
         this.writer = new Writer(writerConnection, new Transactions(settings.busyTimeout()), errors, clock, completions,
                 settings.groupCommitMaxOps(), settings.expiryPurgeInterval(), "polystore-sqlite-" + id + "-writer");
         this.readerConnections = List.copyOf(readers);
-        this.idleReaders = new ArrayBlockingQueue<>(readers.size(), false, readers);
+        this.idleReaders = new LinkedBlockingDeque<>(readers);
         this.readerThreads = new ThreadPoolExecutor(readers.size(), readers.size(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("polystore-sqlite-" + id + "-reader-"));
         this.writer.start();
@@ -408,7 +409,7 @@ final class SqliteBackend implements StorageBackend {
             return closedFuture();
         }
         if (settings.readOnCaller()) {
-            StatementCache r = idleReaders.poll();
+            StatementCache r = idleReaders.pollFirst();
             if (r != null) {
                 return runOn(r, what, read);
             }
@@ -418,7 +419,7 @@ final class SqliteBackend implements StorageBackend {
             // Callers' threads borrow connections too: wait for one to come back (a read is short).
             StatementCache r;
             try {
-                r = idleReaders.poll(settings.busyTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+                r = idleReaders.pollFirst(settings.busyTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 complete(future, null, new UnavailableException("interrupted while waiting to " + what.describe(), e));
@@ -462,7 +463,7 @@ final class SqliteBackend implements StorageBackend {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new StoreException("SQLite could not " + what.describe() + ": " + e, e));
         } finally {
-            idleReaders.add(r);
+            idleReaders.addFirst(r);
         }
     }
 
