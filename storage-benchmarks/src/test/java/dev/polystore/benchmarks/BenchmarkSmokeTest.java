@@ -82,7 +82,7 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "raw"})
+    @ValueSource(strings = {"polystore", "raw", "raw-guarded"})
     void dynamodb(String impl) {
         DynamoDbBenchmark b = new DynamoDbBenchmark();
         b.impl = impl;
@@ -107,12 +107,12 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "polystore-concurrent", "raw"})
+    @ValueSource(strings = {"polystore", "polystore-concurrent", "raw", "raw-updates"})
     void dynamodbBatchLoad(String impl) {
         DynamoDbBatchLoadBenchmark b = new DynamoDbBatchLoadBenchmark();
         b.impl = impl;
         b.items = 60;
-        b.target = Targets.dynamodb(impl.equals("raw") ? "raw" : "polystore", dynamo.endpoint());
+        b.target = DynamoDbBatchLoadBenchmark.target(impl, dynamo.endpoint());
         b.payloads = new Payloads(3);
         b.round = impl.length() * 10;
         try {
