@@ -82,9 +82,36 @@ public final class RawDynamoDbTarget implements Target {
     private final String tokenPrefix;
     private final AtomicLong tokenCounter = new AtomicLong();
 
-    private final EventLoopGroup eventLoop;
-    private final SdkAsyncHttpClient http;
+    private final Client client;
     private final DynamoDbAsyncClient dynamo;
+
+    /**
+     * An SDK v2 async client set up as the backend sets up its own: Netty NIO client on its own
+     * daemon event loop, SDK default retries and concurrency, static credentials, endpoint override.
+     */
+    static final class Client implements AutoCloseable {
+        private final EventLoopGroup eventLoop;
+        private final SdkAsyncHttpClient http;
+        final DynamoDbAsyncClient dynamo;
+
+        Client(String endpoint) {
+            eventLoop = new NioEventLoopGroup(0, new DefaultThreadFactory("raw-dynamodb", true));
+            http = NettyNioAsyncHttpClient.builder().eventLoopGroup(SdkEventLoopGroup.create(eventLoop)).build();
+            dynamo = DynamoDbAsyncClient.builder()
+                    .region(Region.of(REGION))
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, ACCESS_KEY)))
+                    .httpClient(http)
+                    .endpointOverride(URI.create(endpoint))
+                    .build();
+        }
+
+        @Override
+        public void close() {
+            dynamo.close();
+            http.close();
+            eventLoop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 
     /** The plain flavour. */
     public RawDynamoDbTarget(String endpoint) {
@@ -100,14 +127,8 @@ public final class RawDynamoDbTarget implements Target {
             prefix[i] = DIGITS[random.nextInt(DIGITS.length)];
         }
         this.tokenPrefix = new String(prefix);
-        eventLoop = new NioEventLoopGroup(0, new DefaultThreadFactory("raw-dynamodb", true));
-        http = NettyNioAsyncHttpClient.builder().eventLoopGroup(SdkEventLoopGroup.create(eventLoop)).build();
-        dynamo = DynamoDbAsyncClient.builder()
-                .region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, ACCESS_KEY)))
-                .httpClient(http)
-                .endpointOverride(URI.create(endpoint))
-                .build();
+        client = new Client(endpoint);
+        dynamo = client.dynamo;
         try {
             dynamo.createTable(b -> b.tableName(table)
                     .billingMode(BillingMode.PAY_PER_REQUEST)
@@ -250,28 +271,33 @@ public final class RawDynamoDbTarget implements Target {
     private CompletableFuture<Void> loadBatchWrite(List<Entry> items) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int i = 0; i < items.size(); i += BATCH) {
-            List<WriteRequest> chunk = new ArrayList<>(BATCH);
-            for (Entry e : items.subList(i, Math.min(items.size(), i + BATCH))) {
-                Map<String, AttributeValue> item = key(e.pk(), e.sk());
-                item.put("v", AttributeValue.fromN("1"));
-                item.put("p", AttributeValue.fromB(SdkBytes.fromByteArray(e.payload())));
-                chunk.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
-            }
-            chain = chain.thenCompose(v -> write(Map.of(table, chunk)));
+            List<WriteRequest> chunk = putRequests(items.subList(i, Math.min(items.size(), i + BATCH)));
+            chain = chain.thenCompose(v -> batchWrite(dynamo, Map.of(table, chunk)));
         }
         return chain;
     }
 
-    private CompletableFuture<Void> write(Map<String, List<WriteRequest>> requests) {
+    /** {@code BatchWriteItem} put requests of {@code entries} at version 1, in Polystore's item layout. */
+    static List<WriteRequest> putRequests(List<Entry> entries) {
+        List<WriteRequest> chunk = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            Map<String, AttributeValue> item = key(e.pk(), e.sk());
+            item.put("v", AttributeValue.fromN("1"));
+            item.put("p", AttributeValue.fromB(SdkBytes.fromByteArray(e.payload())));
+            chunk.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+        }
+        return chunk;
+    }
+
+    /** One {@code BatchWriteItem}, its unprocessed items sent again at once until none are left. */
+    static CompletableFuture<Void> batchWrite(DynamoDbAsyncClient dynamo, Map<String, List<WriteRequest>> requests) {
         return dynamo.batchWriteItem(b -> b.requestItems(requests)).thenCompose((BatchWriteItemResponse r) ->
                 r.hasUnprocessedItems() && !r.unprocessedItems().isEmpty()
-                        ? write(r.unprocessedItems()) : CompletableFuture.completedFuture(null));
+                        ? batchWrite(dynamo, r.unprocessedItems()) : CompletableFuture.completedFuture(null));
     }
 
     @Override
     public void close() {
-        dynamo.close();
-        http.close();
-        eventLoop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        client.close();
     }
 }

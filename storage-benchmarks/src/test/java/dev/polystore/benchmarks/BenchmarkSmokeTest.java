@@ -144,4 +144,17 @@ class BenchmarkSmokeTest {
         assertEquals(2_500L * Payloads.SIZE, polystore.bytes());
         assertEquals(2_500, raw.items());
     }
+
+    @Test
+    void streamingDynamoDb(@TempDir Path dir) {
+        try (DynamoDbLocalProcess server = DynamoDbLocalProcess.start(dir, StreamingHarness.DYNAMODB_LOCAL_HEAP)) {
+            StreamingHarness.fillDynamoDb(server.endpoint(), 2_510);
+            StreamingHarness.Pass polystore = StreamingHarness.polystoreDynamoDb(server.endpoint(), 1000);
+            StreamingHarness.Pass raw = StreamingHarness.rawDynamoDb(server.endpoint(), 1000);
+            assertEquals(2_510, polystore.items());
+            assertEquals(2_510L * Payloads.SIZE, polystore.bytes());
+            assertEquals(2_510, raw.items());
+            assertEquals(2_510L * Payloads.SIZE, raw.bytes());
+        }
+    }
 }
