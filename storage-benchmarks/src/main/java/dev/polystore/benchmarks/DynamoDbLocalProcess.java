@@ -11,9 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * DynamoDB Local in a separate JVM (this JVM's class path, so the shaded benchmarks jar serves),
- * its data in SQLite files under {@code dbPath} ({@code -dbPath}, not {@code -inMemory}),
- * telemetry off, on a free port probed on the loopback interface. For the streaming harness,
- * whose client JVM runs with a heap too small to hold the emulator and its data too.
+ * telemetry off, on a free port probed on the loopback interface, its log in {@code dir}. Its
+ * data lives either in SQLite files under {@code dir} ({@code -dbPath}) or in an in-memory SQLite
+ * database ({@code -inMemory}: native memory of that process, not its Java heap). For the
+ * streaming harness, whose client JVM runs with a heap too small to hold the emulator too.
  */
 public final class DynamoDbLocalProcess implements AutoCloseable {
     private final Process process;
@@ -25,7 +26,7 @@ public final class DynamoDbLocalProcess implements AutoCloseable {
     }
 
     /** Starts it with {@code heap} (e.g. {@code "-Xmx1g"}) and waits until it accepts connections. */
-    public static DynamoDbLocalProcess start(Path dbPath, String heap) {
+    public static DynamoDbLocalProcess start(Path dir, String heap, boolean inMemory) {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
@@ -33,11 +34,17 @@ public final class DynamoDbLocalProcess implements AutoCloseable {
             throw new UncheckedIOException("no free loopback port", e);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, heap, "-cp", System.getProperty("java.class.path"),
+        List<String> command = new java.util.ArrayList<>(List.of(java, heap, "-cp", System.getProperty("java.class.path"),
                 "com.amazonaws.services.dynamodbv2.local.main.ServerRunner",
-                "-port", String.valueOf(port), "-dbPath", dbPath.toAbsolutePath().toString(), "-disableTelemetry"))
+                "-port", String.valueOf(port), "-disableTelemetry"));
+        if (inMemory) {
+            command.add("-inMemory");
+        } else {
+            command.addAll(List.of("-dbPath", dir.toAbsolutePath().toString()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(dbPath.resolve("dynamodb-local.log").toFile());
+                .redirectOutput(dir.resolve("dynamodb-local.log").toFile());
         Process process;
         try {
             process = pb.start();
@@ -52,7 +59,7 @@ public final class DynamoDbLocalProcess implements AutoCloseable {
             } catch (IOException notYet) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     local.close();
-                    throw new IllegalStateException("DynamoDB Local did not start (see " + dbPath.resolve("dynamodb-local.log") + ")");
+                    throw new IllegalStateException("DynamoDB Local did not start (see " + dir.resolve("dynamodb-local.log") + ")");
                 }
                 try {
                     Thread.sleep(100);

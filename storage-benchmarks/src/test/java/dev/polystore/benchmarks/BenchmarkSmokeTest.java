@@ -147,7 +147,7 @@ class BenchmarkSmokeTest {
 
     @Test
     void streamingDynamoDb(@TempDir Path dir) {
-        try (DynamoDbLocalProcess server = DynamoDbLocalProcess.start(dir, StreamingHarness.DYNAMODB_LOCAL_HEAP)) {
+        try (DynamoDbLocalProcess server = DynamoDbLocalProcess.start(dir, StreamingHarness.DYNAMODB_LOCAL_HEAP, true)) {
             StreamingHarness.fillDynamoDb(server.endpoint(), 2_510);
             StreamingHarness.Pass polystore = StreamingHarness.polystoreDynamoDb(server.endpoint(), 1000);
             StreamingHarness.Pass raw = StreamingHarness.rawDynamoDb(server.endpoint(), 1000);
