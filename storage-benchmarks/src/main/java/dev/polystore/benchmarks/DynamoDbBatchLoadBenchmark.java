@@ -19,9 +19,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Batch load of {@code items} new 1 KB items into DynamoDB Local, one shot per load (fresh keys
- * each time): Polystore's {@code Store.batchPut} vs raw {@code BatchWriteItem} in chunks of 25.
- * {@code polystore-concurrent} issues the load as concurrent {@code batchPut} calls of 25 (the
- * API otherwise sends one chunk after another).
+ * each time): Polystore's {@code Store.batchPut} vs raw {@code BatchWriteItem} in chunks of 25
+ * ({@code raw}) and vs the raw client doing the load the way {@code batchPut} does it
+ * ({@code raw-updates}: single guarded {@code UpdateItem}s, 25 at once per chunk, 8 chunks in
+ * flight). {@code polystore-concurrent} issues the load as concurrent {@code batchPut} calls of
+ * 25 (one {@code batchPut} keeps at most 8 chunks in flight).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -31,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class DynamoDbBatchLoadBenchmark {
     /** {@code polystore-concurrent}: the same load as 400 concurrent {@code batchPut} calls of 25. */
-    @Param({Targets.POLYSTORE, "polystore-concurrent", Targets.RAW})
+    @Param({Targets.POLYSTORE, "polystore-concurrent", Targets.RAW, Targets.RAW_UPDATES})
     public String impl;
 
     @Param("10000")
@@ -46,8 +48,13 @@ public class DynamoDbBatchLoadBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         server = DynamoDbLocalServer.start();
-        target = Targets.dynamodb(impl.equals("polystore-concurrent") ? Targets.POLYSTORE : impl, server.endpoint());
+        target = target(impl, server.endpoint());
         payloads = new Payloads(3);
+    }
+
+    /** The target a contender loads into ({@code polystore-concurrent} is Polystore's). */
+    static Target target(String impl, String endpoint) {
+        return Targets.dynamodb(impl.equals("polystore-concurrent") ? Targets.POLYSTORE : impl, endpoint);
     }
 
     @Setup(Level.Invocation)

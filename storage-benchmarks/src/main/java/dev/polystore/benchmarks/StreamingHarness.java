@@ -8,20 +8,43 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Streams one partition of {@code items} 1 KB items through {@code Store.forEach} (pages of
- * {@code pageSize}) on SQLite, then through a plain sqlite-jdbc result set for comparison, and
- * reports throughput and peak heap. Meant to run with a small heap:
+ * {@code pageSize}), then through the raw driver for comparison, and reports throughput and peak
+ * heap. Meant to run with a small heap:
  *
- * <pre>java -Xmx128m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.StreamingHarness 1000000 1000</pre>
+ * <pre>java -Xmx128m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.StreamingHarness 1000000 1000 [sqlite|dynamodb]</pre>
  *
- * The partition is written with plain JDBC into the table Polystore created (one transaction,
- * the same layout), which is much faster than any durable per-item path and needs little heap.
+ * <p>SQLite (the default): the partition is written with plain JDBC into the table Polystore
+ * created (one transaction, the same layout), which is much faster than any durable per-item
+ * path and needs little heap; the raw pass is one sqlite-jdbc result set.
+ *
+ * <p>DynamoDB: DynamoDB Local runs in a separate JVM ({@link DynamoDbLocalProcess}), since it
+ * cannot share the client's small heap. Its data is in an in-memory SQLite database (native
+ * memory of that process, not its Java heap), as in the other DynamoDB benchmarks: with
+ * {@code -dbPath} on this VM's disk the load was several times slower. The partition is
+ * written into the table Polystore created with raw {@code BatchWriteItem}s of 25 ({@value #DYNAMODB_LOAD_IN_FLIGHT} in
+ * flight, items at version 1 in the backend's layout); the raw pass is a loop of SDK
+ * {@code Query} requests of {@code pageSize} items, one after another, each page read whole.
  */
 public final class StreamingHarness {
     static final String PK = "stream";
+    /** BatchWriteItem requests in flight while filling DynamoDB Local. */
+    static final int DYNAMODB_LOAD_IN_FLIGHT = 32;
+    /** DynamoDB Local's heap (its own JVM). */
+    static final String DYNAMODB_LOCAL_HEAP = "-Xmx1g";
+    /** Polystore's table for store {@value PolystoreTarget#STORE} with the benchmarks' table prefix. */
+    static final String DYNAMODB_TABLE = "bench_" + PolystoreTarget.STORE;
 
     /** What one streaming pass did. */
     public record Pass(String how, long items, long bytes, double seconds, long peakSampled, long peakPools) {
@@ -39,6 +62,13 @@ public final class StreamingHarness {
     public static void main(String[] args) throws SQLException {
         int items = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int pageSize = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        String backend = args.length > 2 ? args[2] : "sqlite";
+        if (backend.equals("dynamodb")) {
+            dynamodb(items, pageSize);
+            return;
+        } else if (!backend.equals("sqlite")) {
+            throw new IllegalArgumentException("backend must be sqlite or dynamodb, not " + backend);
+        }
         Path dir = Targets.tempDir("bench-stream-");
         try {
             long start = System.nanoTime();
@@ -78,9 +108,121 @@ public final class StreamingHarness {
         }
     }
 
+    /** The DynamoDB mode of {@link #main}: DynamoDB Local in its own JVM, filled, then streamed both ways. */
+    static void dynamodb(int items, int pageSize) {
+        Path dir = Targets.tempDir("bench-stream-dynamodb-");
+        try (DynamoDbLocalProcess server = DynamoDbLocalProcess.start(dir, DYNAMODB_LOCAL_HEAP, true)) {
+            long start = System.nanoTime();
+            fillDynamoDb(server.endpoint(), items);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("loaded %d items in %.1f s (%.0f items/s; BatchWriteItem of 25, %d in flight, "
+                            + "DynamoDB Local in its own JVM, %s, -inMemory)%n", items, seconds, items / seconds,
+                    DYNAMODB_LOAD_IN_FLIGHT, DYNAMODB_LOCAL_HEAP);
+            System.out.println(polystoreDynamoDb(server.endpoint(), pageSize));
+            System.out.println(rawDynamoDb(server.endpoint(), pageSize));
+        } finally {
+            Targets.deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * Creates the store with Polystore, then writes {@code items} items of partition {@value #PK}
+     * into its table with raw {@code BatchWriteItem}s, {@value #DYNAMODB_LOAD_IN_FLIGHT} in flight.
+     */
+    public static void fillDynamoDb(String endpoint, int items) {
+        PolystoreTarget.dynamodb(endpoint).close();
+        Payloads payloads = new Payloads(7);
+        int chunks = (items + 24) / 25;
+        AtomicInteger next = new AtomicInteger();
+        try (RawDynamoDbTarget.Client client = new RawDynamoDbTarget.Client(endpoint)) {
+            CompletableFuture<?>[] lanes = new CompletableFuture<?>[Math.min(DYNAMODB_LOAD_IN_FLIGHT, chunks)];
+            for (int i = 0; i < lanes.length; i++) {
+                CompletableFuture<Void> lane = new CompletableFuture<>();
+                fillLane(client, payloads, items, chunks, next, lane);
+                lanes[i] = lane;
+            }
+            CompletableFuture.allOf(lanes).join();
+        }
+    }
+
+    /** Writes the next unclaimed chunk, then the next, until none is left; completes {@code lane} then. */
+    private static void fillLane(RawDynamoDbTarget.Client client, Payloads payloads, int items, int chunks,
+                                 AtomicInteger next, CompletableFuture<Void> lane) {
+        int index = next.getAndIncrement();
+        if (index >= chunks) {
+            lane.complete(null);
+            return;
+        }
+        List<Entry> entries = new java.util.ArrayList<>(25);
+        synchronized (payloads) {
+            for (int i = index * 25; i < Math.min(items, index * 25 + 25); i++) {
+                entries.add(new Entry(PK, String.format("%09d", i), payloads.next()));
+            }
+        }
+        List<WriteRequest> requests = RawDynamoDbTarget.putRequests(entries);
+        RawDynamoDbTarget.batchWrite(client.dynamo, Map.of(DYNAMODB_TABLE, requests)).whenComplete((v, e) -> {
+            if (e != null) {
+                lane.completeExceptionally(e);
+            } else {
+                fillLane(client, payloads, items, chunks, next, lane);
+            }
+        });
+    }
+
+    /** Streams the DynamoDB partition through {@code Store.forEach}. */
+    public static Pass polystoreDynamoDb(String endpoint, int pageSize) {
+        try (PolystoreTarget target = PolystoreTarget.dynamodb(endpoint)) {
+            return polystore(target, pageSize);
+        }
+    }
+
+    /**
+     * Streams the DynamoDB partition through SDK {@code Query} requests of {@code pageSize}
+     * items (consistent reads, as Polystore's), one after another, reading every item's key,
+     * version and payload.
+     */
+    public static Pass rawDynamoDb(String endpoint, int pageSize) {
+        try (RawDynamoDbTarget.Client client = new RawDynamoDbTarget.Client(endpoint); HeapWatch heap = new HeapWatch()) {
+            long n = 0;
+            long bytes = 0;
+            int requests = 0;
+            Map<String, AttributeValue> startKey = null;
+            long start = System.nanoTime();
+            do {
+                QueryRequest.Builder b = QueryRequest.builder().tableName(DYNAMODB_TABLE)
+                        .keyConditionExpression("#pk = :pk")
+                        .expressionAttributeNames(Map.of("#pk", "pk"))
+                        .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(PK)))
+                        .consistentRead(true)
+                        .limit(pageSize);
+                if (startKey != null) {
+                    b.exclusiveStartKey(startKey);
+                }
+                QueryResponse r = client.dynamo.query(b.build()).join();
+                requests++;
+                for (Map<String, AttributeValue> item : r.items()) {
+                    item.get("sk").s();
+                    Long.parseLong(item.get("v").n());
+                    bytes += item.get("p").b().asByteArray().length;
+                    n++;
+                }
+                startKey = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+            } while (startKey != null);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Pass("raw sdk query/" + pageSize + " (" + requests + " requests)", n, bytes, seconds,
+                    heap.peakSampled(), heap.peakPools());
+        }
+    }
+
     /** Streams the partition through {@code Store.forEach}. */
     public static Pass polystore(Path file, int pageSize) {
-        try (PolystoreTarget target = PolystoreTarget.sqlite(file); HeapWatch heap = new HeapWatch()) {
+        try (PolystoreTarget target = PolystoreTarget.sqlite(file)) {
+            return polystore(target, pageSize);
+        }
+    }
+
+    private static Pass polystore(PolystoreTarget target, int pageSize) {
+        try (HeapWatch heap = new HeapWatch()) {
             AtomicLong bytes = new AtomicLong();
             long start = System.nanoTime();
             long n = target.store().forEach(Query.partition(PK).limit(pageSize),

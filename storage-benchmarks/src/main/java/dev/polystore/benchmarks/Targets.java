@@ -19,6 +19,18 @@ public final class Targets {
     public static final String RAW = "raw";
     /** Diagnostic: the raw driver behind the same thread hand-offs as the SQLite backend ({@link HandoffTarget}). */
     public static final String RAW_HOPS = "raw-hops";
+    /**
+     * DynamoDB: the raw client sending the very request Polystore's unconditional put sends
+     * (write token, conditions; {@link RawDynamoDbTarget}): Polystore's own cost, without the cost
+     * of what it guarantees.
+     */
+    public static final String RAW_GUARDED = "raw-guarded";
+    /**
+     * DynamoDB bulk load the way Polystore's {@code batchPut} does it: single guarded puts, 25 at
+     * once per chunk, {@value RawDynamoDbTarget#CHUNKS_IN_FLIGHT} chunks in flight (the
+     * {@link #RAW_GUARDED} target's {@code load}).
+     */
+    public static final String RAW_UPDATES = "raw-updates";
 
     private Targets() {
     }
@@ -40,15 +52,18 @@ public final class Targets {
         }
     }
 
-    /** {@code polystore} or {@code raw} against DynamoDB (Local) at {@code endpoint}. */
+    /** {@code polystore}, {@code raw}, {@code raw-guarded} or {@code raw-updates} against DynamoDB (Local) at {@code endpoint}. */
     public static Target dynamodb(String impl, String endpoint) {
         switch (impl) {
             case POLYSTORE:
                 return PolystoreTarget.dynamodb(endpoint);
             case RAW:
-                return new RawDynamoDbTarget(endpoint);
+                return new RawDynamoDbTarget(endpoint, false);
+            case RAW_GUARDED:
+            case RAW_UPDATES:
+                return new RawDynamoDbTarget(endpoint, true);
             default:
-                throw new IllegalArgumentException("impl must be polystore or raw, not " + impl);
+                throw new IllegalArgumentException("impl must be polystore, raw, raw-guarded or raw-updates, not " + impl);
         }
     }
 

@@ -82,7 +82,7 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "raw"})
+    @ValueSource(strings = {"polystore", "raw", "raw-guarded"})
     void dynamodb(String impl) {
         DynamoDbBenchmark b = new DynamoDbBenchmark();
         b.impl = impl;
@@ -107,12 +107,12 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "polystore-concurrent", "raw"})
+    @ValueSource(strings = {"polystore", "polystore-concurrent", "raw", "raw-updates"})
     void dynamodbBatchLoad(String impl) {
         DynamoDbBatchLoadBenchmark b = new DynamoDbBatchLoadBenchmark();
         b.impl = impl;
         b.items = 60;
-        b.target = Targets.dynamodb(impl.equals("raw") ? "raw" : "polystore", dynamo.endpoint());
+        b.target = DynamoDbBatchLoadBenchmark.target(impl, dynamo.endpoint());
         b.payloads = new Payloads(3);
         b.round = impl.length() * 10;
         try {
@@ -143,5 +143,18 @@ class BenchmarkSmokeTest {
         assertEquals(2_500, polystore.items());
         assertEquals(2_500L * Payloads.SIZE, polystore.bytes());
         assertEquals(2_500, raw.items());
+    }
+
+    @Test
+    void streamingDynamoDb(@TempDir Path dir) {
+        try (DynamoDbLocalProcess server = DynamoDbLocalProcess.start(dir, StreamingHarness.DYNAMODB_LOCAL_HEAP, true)) {
+            StreamingHarness.fillDynamoDb(server.endpoint(), 2_510);
+            StreamingHarness.Pass polystore = StreamingHarness.polystoreDynamoDb(server.endpoint(), 1000);
+            StreamingHarness.Pass raw = StreamingHarness.rawDynamoDb(server.endpoint(), 1000);
+            assertEquals(2_510, polystore.items());
+            assertEquals(2_510L * Payloads.SIZE, polystore.bytes());
+            assertEquals(2_510, raw.items());
+            assertEquals(2_510L * Payloads.SIZE, raw.bytes());
+        }
     }
 }

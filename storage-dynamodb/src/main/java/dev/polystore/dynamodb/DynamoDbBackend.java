@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -77,7 +76,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * new items), and an unconditional put over an expired item is a {@code PutItem} with version 1
  * guarded by "still expired". Expiry is decided by the context clock, passed as {@code :now}.
  *
- * <p><b>Ambiguous outcomes.</b> Every write stores a random write token ({@code wt}). When a
+ * <p><b>Ambiguous outcomes.</b> Every write stores a unique write token ({@code wt}, see {@link WriteTokens}). When a
  * write fails its condition, DynamoDB returns the item as it is ({@code
  * ReturnValuesOnConditionCheckFailure = ALL_OLD}): if it carries this write's token, an
  * earlier attempt of the same call succeeded and the write reports success. If it does not, and
@@ -132,6 +131,8 @@ final class DynamoDbBackend implements StorageBackend {
     private final Map<String, String> prepared = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Transactions transactions;
+    /** Write tokens and client request tokens: one random prefix per backend, then a counter. */
+    private final WriteTokens tokens = new WriteTokens();
 
     DynamoDbBackend(DynamoDbSettings settings, ClientFactory.Clients clients, Clock clock, int batchRetries) {
         this.settings = settings;
@@ -140,7 +141,7 @@ final class DynamoDbBackend implements StorageBackend {
         this.waiter = dynamo.waiter();
         this.clock = clock;
         this.batchRetries = batchRetries;
-        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads);
+        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads, tokens);
     }
 
     @Override
@@ -827,8 +828,8 @@ final class DynamoDbBackend implements StorageBackend {
         return clock.instant().getEpochSecond();
     }
 
-    private static String newToken() {
-        return UUID.randomUUID().toString();
+    private String newToken() {
+        return tokens.next();
     }
 
     /** Runs {@code call}, turning a synchronous throw into a failed future. */

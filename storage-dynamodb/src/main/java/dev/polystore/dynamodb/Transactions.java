@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -55,18 +54,23 @@ final class Transactions {
     private final UnaryOperator<String> tables;
     private final Function<Map<String, List<Map<String, AttributeValue>>>,
             CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads;
+    private final WriteTokens tokens;
 
     /**
      * @param tables the DynamoDB table name of a store
      * @param reads consistent reads of at most 100 keys over any tables, by table name
+     * @param tokens the backend's token source: one token per round, used as the client request
+     *        token and as every item's write token
      */
     Transactions(DynamoDbAsyncClient dynamo, Clock clock, UnaryOperator<String> tables,
                  Function<Map<String, List<Map<String, AttributeValue>>>,
-                         CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads) {
+                         CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads,
+                 WriteTokens tokens) {
         this.dynamo = dynamo;
         this.clock = clock;
         this.tables = tables;
         this.reads = reads;
+        this.tokens = tokens;
     }
 
     /** Commits {@code operations} all or nothing; see the class description. */
@@ -111,7 +115,7 @@ final class Transactions {
         });
         return reads.thenCompose(current -> {
             long now = clock.instant().getEpochSecond();
-            String token = UUID.randomUUID().toString();
+            String token = tokens.next();
             Plan plan = plan(ops, current, now, token);
             if (plan.failedEarly != null) {
                 return CompletableFuture.failedFuture(plan.failedEarly);
