@@ -85,8 +85,16 @@ final class Sql {
                 + " WHERE expires_at <= ? LIMIT ?)";
     }
 
+    /**
+     * Stands for "no expiry" in reads ({@code IFNULL(expires_at, NO_EXPIRY)}), so a reader learns
+     * a NULL without a second JNI call per row ({@code wasNull}). No stored expiry can equal it:
+     * {@code Instant} ends at ±31,556,889,864,403,199 seconds.
+     */
+    static final long NO_EXPIRY = Long.MIN_VALUE + 1;
+    private static final String EXPIRY_OR_SENTINEL = "IFNULL(expires_at, " + NO_EXPIRY + ")";
+
     static String selectItem(String table) {
-        return "SELECT version, expires_at, payload FROM " + itemTable(table) + " WHERE pk = ? AND sk = ?";
+        return "SELECT version, " + EXPIRY_OR_SENTINEL + ", payload FROM " + itemTable(table) + " WHERE pk = ? AND sk = ?";
     }
 
     static String selectState(String table) {
@@ -114,7 +122,7 @@ final class Sql {
      */
     static Select query(String table, String pk, KeyRange range, Direction direction, String exclusiveStartSk,
                         long nowEpochSecond, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT sk, version, expires_at, payload FROM ")
+        StringBuilder sql = new StringBuilder("SELECT sk, version, " + EXPIRY_OR_SENTINEL + ", payload FROM ")
                 .append(itemTable(table)).append(" WHERE pk = ?");
         List<Object> params = new ArrayList<>();
         params.add(pk);

@@ -305,14 +305,14 @@ final class SqliteBackend implements StorageBackend {
     }
 
     private static RawItem getItem(StatementCache r, String table, Key key, Instant now) throws SQLException {
-        PreparedStatement ps = r.get(Sql.TableSql.of(table).selectItem());
+        PreparedStatement ps = r.getBindingAll(Sql.TableSql.of(table).selectItem());
         ps.setString(1, key.pk());
         ps.setString(2, key.sk());
         try (ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return null;
             }
-            RawItem item = new RawItem(key, payload(rs, 3), rs.getLong(1), expiry(rs, 2));
+            RawItem item = new RawItem(key, payload(rs, 3), rs.getLong(1), expiryOrSentinel(rs, 2));
             return item.expiredAt(now) ? null : item;
         }
     }
@@ -322,7 +322,7 @@ final class SqliteBackend implements StorageBackend {
         return read(() -> "query partition " + q.pk() + " of store '" + q.table() + "'", (r, now) -> {
             Sql.Select select = Sql.query(q.table(), q.pk(), q.range(), q.direction(), q.exclusiveStartSk(),
                     now.getEpochSecond(), q.limit());
-            PreparedStatement ps = r.get(select.sql());
+            PreparedStatement ps = r.getBindingAll(select.sql());
             List<Object> params = select.parameters();
             for (int i = 0; i < params.size(); i++) {
                 Object p = params.get(i);
@@ -340,7 +340,8 @@ final class SqliteBackend implements StorageBackend {
                         more = true;
                         break;
                     }
-                    items.add(new RawItem(new Key(q.pk(), rs.getString(1)), payload(rs, 4), rs.getLong(2), expiry(rs, 3)));
+                    items.add(new RawItem(new Key(q.pk(), rs.getString(1)), payload(rs, 4), rs.getLong(2),
+                            expiryOrSentinel(rs, 3)));
                 }
             }
             return new RawPage(items, more ? items.get(items.size() - 1).key().sk() : null);
@@ -490,9 +491,10 @@ final class SqliteBackend implements StorageBackend {
         return bytes == null ? new byte[0] : bytes;
     }
 
-    private static Instant expiry(ResultSet rs, int column) throws SQLException {
+    /** An expiry selected as {@code IFNULL(expires_at, Sql.NO_EXPIRY)}. */
+    private static Instant expiryOrSentinel(ResultSet rs, int column) throws SQLException {
         long seconds = rs.getLong(column);
-        return rs.wasNull() ? null : Instant.ofEpochSecond(seconds);
+        return seconds == Sql.NO_EXPIRY ? null : Instant.ofEpochSecond(seconds);
     }
 
     // --- lifecycle ---
