@@ -394,9 +394,6 @@ final class Writer {
     }
 
     long put(WriteOp.Put put, Instant now, int index) throws SQLException {
-        if (put.condition() == Condition.none()) {
-            return blindWrite(put, now);
-        }
         Long current = liveVersion(put.table(), put.key(), now);
         check(put, current, index);
         return write(put, current);
@@ -416,26 +413,6 @@ final class Writer {
         ps.setBytes(5, put.payload());
         ps.executeUpdate();
         return version;
-    }
-
-    /** An unconditional put: one statement that computes the version itself (no read of the current one first). */
-    private long blindWrite(WriteOp.Put put, Instant now) throws SQLException {
-        PreparedStatement ps = cache.get(Sql.TableSql.of(put.table()).blindUpsert());
-        ps.setString(1, put.key().pk());
-        ps.setString(2, put.key().sk());
-        if (put.expiresAt() == null) {
-            ps.setNull(3, Types.INTEGER);
-        } else {
-            ps.setLong(3, put.expiresAt().getEpochSecond());
-        }
-        ps.setBytes(4, put.payload());
-        ps.setLong(5, now.getEpochSecond());
-        try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                throw new SQLException("an upsert of " + put.key() + " returned no version");
-            }
-            return rs.getLong(1);
-        }
     }
 
     boolean delete(WriteOp.Delete delete, Instant now, int index) throws SQLException {
@@ -480,7 +457,7 @@ final class Writer {
     void batch(List<WriteOp> writes, Instant now) throws SQLException {
         for (WriteOp op : writes) {
             if (op instanceof WriteOp.Put put) {
-                blindWrite(put, now);
+                write(put, liveVersion(put.table(), put.key(), now));
             } else if (op instanceof WriteOp.Delete) {
                 remove(op.table(), op.key());
             } else {
