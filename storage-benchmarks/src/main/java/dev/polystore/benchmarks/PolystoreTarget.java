@@ -101,8 +101,8 @@ public final class PolystoreTarget implements Target {
 
     /**
      * Loads {@code items} as {@code chunk}-sized {@code batchPut} calls all issued at once (rather
-     * than one {@code batchPut} of everything, which the API sends chunk after chunk), so that a
-     * backend with group commit can commit several chunks together.
+     * than one {@code batchPut} of everything, which the API sends with at most 8 chunks in
+     * flight), so that a backend with group commit can commit as many chunks together as it takes.
      */
     public CompletableFuture<Void> loadConcurrently(List<Entry> items, int chunk) {
         List<CompletableFuture<Void>> calls = new ArrayList<>();
