@@ -40,13 +40,14 @@ final class Sql {
     }
 
     /** The statements of one item table, built once per table. */
-    record TableSql(String selectItem, String selectState, String upsert, String delete) {
+    record TableSql(String selectItem, String selectState, String upsert, String batchUpsert, String delete) {
         private static final Map<String, TableSql> BY_TABLE = new ConcurrentHashMap<>();
 
         static TableSql of(String table) {
             TableSql sql = BY_TABLE.get(table);
             if (sql == null) {
-                sql = new TableSql(Sql.selectItem(table), Sql.selectState(table), Sql.upsert(table), Sql.delete(table));
+                sql = new TableSql(Sql.selectItem(table), Sql.selectState(table), Sql.upsert(table), Sql.batchUpsert(table),
+                        Sql.delete(table));
                 if (BY_TABLE.size() < 10_000) {
                     BY_TABLE.put(table, sql);
                 }
@@ -99,6 +100,19 @@ final class Sql {
 
     static String selectState(String table) {
         return "SELECT version, expires_at FROM " + itemTable(table) + " WHERE pk = ? AND sk = ?";
+    }
+
+    /**
+     * A put of a batch (unconditional, its new version not reported) in one statement: version 1
+     * for a new item or one whose expiry has passed at {@code ?5} (epoch seconds), the current
+     * version + 1 otherwise (the right-hand sides of {@code DO UPDATE SET} see the row before the
+     * update). Parameters: pk, sk, expires_at (or NULL), payload, now.
+     */
+    static String batchUpsert(String table) {
+        return "INSERT INTO " + itemTable(table) + " (pk, sk, version, expires_at, payload) VALUES (?1, ?2, 1, ?3, ?4) "
+                + "ON CONFLICT (pk, sk) DO UPDATE SET "
+                + "version = CASE WHEN expires_at IS NOT NULL AND expires_at <= ?5 THEN 1 ELSE version + 1 END, "
+                + "expires_at = excluded.expires_at, payload = excluded.payload";
     }
 
     static String upsert(String table) {

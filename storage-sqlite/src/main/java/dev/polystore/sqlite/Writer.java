@@ -415,6 +415,24 @@ final class Writer {
         return version;
     }
 
+    /**
+     * A batch put: one statement that computes the version itself, instead of a read of the
+     * current version and then the upsert (a batch does not report versions).
+     */
+    private void batchWrite(WriteOp.Put put, Instant now) throws SQLException {
+        PreparedStatement ps = cache.get(Sql.TableSql.of(put.table()).batchUpsert());
+        ps.setString(1, put.key().pk());
+        ps.setString(2, put.key().sk());
+        if (put.expiresAt() == null) {
+            ps.setNull(3, Types.INTEGER);
+        } else {
+            ps.setLong(3, put.expiresAt().getEpochSecond());
+        }
+        ps.setBytes(4, put.payload());
+        ps.setLong(5, now.getEpochSecond());
+        ps.executeUpdate();
+    }
+
     boolean delete(WriteOp.Delete delete, Instant now, int index) throws SQLException {
         Long current = liveVersion(delete.table(), delete.key(), now);
         check(delete, current, index);
@@ -457,7 +475,7 @@ final class Writer {
     void batch(List<WriteOp> writes, Instant now) throws SQLException {
         for (WriteOp op : writes) {
             if (op instanceof WriteOp.Put put) {
-                write(put, liveVersion(put.table(), put.key(), now));
+                batchWrite(put, now);
             } else if (op instanceof WriteOp.Delete) {
                 remove(op.table(), op.key());
             } else {

@@ -812,6 +812,27 @@ public abstract class StorageContract extends KitBase {
         }
 
         @Test
+        @DisplayName("a batch put over an expired item starts again at version 1; over a live one it increments and replaces the expiry")
+        void batchOverwriteExpired() {
+            assumeCapability(Capability.EXPIRY);
+            assumeCapability(Capability.BATCH);
+            Store<String> s = strings();
+            await(s.put(Item.of(pk("xb"), "dead", "a")));
+            await(s.put(Item.of(pk("xb"), "dead", "b").withExpiry(clock.instant().plusSeconds(5))));
+            await(s.put(Item.of(pk("xb"), "live", "a").withExpiry(clock.instant().plusSeconds(60))));
+            clock.advance(Duration.ofSeconds(5));
+            await(s.batchPut(List.of(Item.of(pk("xb"), "dead", "c"), Item.of(pk("xb"), "live", "b"))));
+            Item<String> dead = await(s.get(pk("xb"), "dead")).orElseThrow();
+            assertEquals(1, dead.version(), "a batch put over an expired item starts again at version 1");
+            assertEquals("c", dead.value());
+            Item<String> live = await(s.get(pk("xb"), "live")).orElseThrow();
+            assertEquals(2, live.version(), "a batch put over a live item increments its version");
+            assertTrue(live.expiresAt().isEmpty(), "a batch put without expiry clears the earlier one");
+            clock.advance(Duration.ofSeconds(120));
+            assertTrue(await(s.get(pk("xb"), "live")).isPresent());
+        }
+
+        @Test
         @DisplayName("expiry is kept to the second, and can be removed by a later put")
         void precision() {
             assumeCapability(Capability.EXPIRY);
