@@ -145,7 +145,10 @@ class ReadThreadsTest {
             }));
         }
         running.await();
-        Thread.sleep(50);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (reads.size() < 400 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // until the callers are well into their reads
+        }
         storage.close();
         for (Future<?> c : callers) {
             c.get(60, TimeUnit.SECONDS);
