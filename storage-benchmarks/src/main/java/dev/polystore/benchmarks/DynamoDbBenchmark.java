@@ -1,7 +1,6 @@
 package dev.polystore.benchmarks;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -96,11 +95,7 @@ public class DynamoDbBenchmark {
     @Benchmark
     @OperationsPerInvocation(IN_FLIGHT)
     public void get64(Caller c) {
-        CompletableFuture<?>[] f = new CompletableFuture<?>[IN_FLIGHT];
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            f[i] = target.get(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK);
-        }
-        CompletableFuture.allOf(f).join();
+        Targets.inFlight(IN_FLIGHT, i -> target.get(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK));
     }
 
     @Benchmark
@@ -111,11 +106,7 @@ public class DynamoDbBenchmark {
     @Benchmark
     @OperationsPerInvocation(IN_FLIGHT)
     public void put64(Caller c) {
-        CompletableFuture<?>[] f = new CompletableFuture<?>[IN_FLIGHT];
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            f[i] = target.put(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK, c.payloads.next());
-        }
-        CompletableFuture.allOf(f).join();
+        Targets.inFlight(IN_FLIGHT, i -> target.put(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK, c.payloads.next()));
     }
 
     @Benchmark
@@ -126,10 +117,6 @@ public class DynamoDbBenchmark {
     @Benchmark
     @OperationsPerInvocation(IN_FLIGHT)
     public void query100x64(Caller c) {
-        CompletableFuture<?>[] f = new CompletableFuture<?>[IN_FLIGHT];
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            f[i] = target.query(listPks[c.random.nextInt(listPks.length)], "a#");
-        }
-        CompletableFuture.allOf(f).join();
+        Targets.inFlight(IN_FLIGHT, i -> target.query(listPks[c.random.nextInt(listPks.length)], "a#"));
     }
 }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -78,15 +77,9 @@ public class GroupCommitBenchmark {
             batch.add(new Entry(pks[random.nextInt(pks.length)], Targets.ITEM_SK, payloads.next()));
         }
         switch (mode) {
-            case "polystore": {
-                CompletableFuture<?>[] inFlight = new CompletableFuture<?>[IN_FLIGHT];
-                for (int i = 0; i < IN_FLIGHT; i++) {
-                    Entry e = batch.get(i);
-                    inFlight[i] = target.put(e.pk(), e.sk(), e.payload());
-                }
-                CompletableFuture.allOf(inFlight).join();
+            case "polystore":
+                Targets.inFlight(IN_FLIGHT, i -> target.put(batch.get(i).pk(), batch.get(i).sk(), batch.get(i).payload()));
                 break;
-            }
             case "raw-autocommit":
                 ((RawSqliteTarget) target).putAll(batch, false).join();
                 break;

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -241,31 +240,13 @@ public final class RawDynamoDbTarget implements Target {
     }
 
     private CompletableFuture<Void> loadGuarded(List<Entry> items) {
-        List<List<Entry>> chunks = new ArrayList<>();
-        for (int i = 0; i < items.size(); i += BATCH) {
-            chunks.add(items.subList(i, Math.min(items.size(), i + BATCH)));
-        }
-        AtomicInteger next = new AtomicInteger();
-        List<CompletableFuture<Void>> lanes = new ArrayList<>();
-        for (int lane = 0; lane < Math.min(CHUNKS_IN_FLIGHT, chunks.size()); lane++) {
-            lanes.add(lane(chunks, next));
-        }
-        return CompletableFuture.allOf(lanes.toArray(new CompletableFuture<?>[0]));
-    }
-
-    /** Writes the next unclaimed chunk (25 concurrent guarded puts), then the next, until none is left. */
-    private CompletableFuture<Void> lane(List<List<Entry>> chunks, AtomicInteger next) {
-        int index = next.getAndIncrement();
-        if (index >= chunks.size()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        List<Entry> chunk = chunks.get(index);
-        CompletableFuture<?>[] puts = new CompletableFuture<?>[chunk.size()];
-        for (int i = 0; i < puts.length; i++) {
-            Entry e = chunk.get(i);
-            puts[i] = guardedPut(e.pk(), e.sk(), e.payload());
-        }
-        return CompletableFuture.allOf(puts).thenCompose(v -> lane(chunks, next));
+        int chunks = (items.size() + BATCH - 1) / BATCH;
+        return Targets.inLanes(chunks, CHUNKS_IN_FLIGHT, index -> {
+            List<Entry> chunk = items.subList(index * BATCH, Math.min(items.size(), (index + 1) * BATCH));
+            return CompletableFuture.allOf(chunk.stream()
+                    .map(e -> guardedPut(e.pk(), e.sk(), e.payload()))
+                    .toArray(CompletableFuture<?>[]::new));
+        });
     }
 
     private CompletableFuture<Void> loadBatchWrite(List<Entry> items) {

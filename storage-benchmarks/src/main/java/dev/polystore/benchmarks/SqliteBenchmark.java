@@ -2,7 +2,6 @@ package dev.polystore.benchmarks;
 
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -90,11 +89,7 @@ public class SqliteBenchmark {
     @Benchmark
     @OperationsPerInvocation(IN_FLIGHT)
     public void get64(Caller c) {
-        CompletableFuture<?>[] f = new CompletableFuture<?>[IN_FLIGHT];
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            f[i] = target.get(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK);
-        }
-        CompletableFuture.allOf(f).join();
+        Targets.inFlight(IN_FLIGHT, i -> target.get(pks[c.random.nextInt(pks.length)], Targets.ITEM_SK));
     }
 
     @Benchmark
@@ -111,10 +106,6 @@ public class SqliteBenchmark {
     @Benchmark
     @OperationsPerInvocation(IN_FLIGHT)
     public void query100x64(Caller c) {
-        CompletableFuture<?>[] f = new CompletableFuture<?>[IN_FLIGHT];
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            f[i] = target.query(listPks[c.random.nextInt(listPks.length)], "a#");
-        }
-        CompletableFuture.allOf(f).join();
+        Targets.inFlight(IN_FLIGHT, i -> target.query(listPks[c.random.nextInt(listPks.length)], "a#"));
     }
 }

@@ -8,15 +8,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Streams one partition of {@code items} 1 KB items through {@code Store.forEach} (pages of
@@ -133,40 +131,18 @@ public final class StreamingHarness {
         PolystoreTarget.dynamodb(endpoint).close();
         Payloads payloads = new Payloads(7);
         int chunks = (items + 24) / 25;
-        AtomicInteger next = new AtomicInteger();
         try (RawDynamoDbTarget.Client client = new RawDynamoDbTarget.Client(endpoint)) {
-            CompletableFuture<?>[] lanes = new CompletableFuture<?>[Math.min(DYNAMODB_LOAD_IN_FLIGHT, chunks)];
-            for (int i = 0; i < lanes.length; i++) {
-                CompletableFuture<Void> lane = new CompletableFuture<>();
-                fillLane(client, payloads, items, chunks, next, lane);
-                lanes[i] = lane;
-            }
-            CompletableFuture.allOf(lanes).join();
+            Targets.inLanes(chunks, DYNAMODB_LOAD_IN_FLIGHT, index -> {
+                List<Entry> entries = new ArrayList<>(25);
+                synchronized (payloads) {
+                    for (int i = index * 25; i < Math.min(items, index * 25 + 25); i++) {
+                        entries.add(new Entry(PK, String.format("%09d", i), payloads.next()));
+                    }
+                }
+                return RawDynamoDbTarget.batchWrite(client.dynamo,
+                        Map.of(DYNAMODB_TABLE, RawDynamoDbTarget.putRequests(entries)));
+            }).join();
         }
-    }
-
-    /** Writes the next unclaimed chunk, then the next, until none is left; completes {@code lane} then. */
-    private static void fillLane(RawDynamoDbTarget.Client client, Payloads payloads, int items, int chunks,
-                                 AtomicInteger next, CompletableFuture<Void> lane) {
-        int index = next.getAndIncrement();
-        if (index >= chunks) {
-            lane.complete(null);
-            return;
-        }
-        List<Entry> entries = new java.util.ArrayList<>(25);
-        synchronized (payloads) {
-            for (int i = index * 25; i < Math.min(items, index * 25 + 25); i++) {
-                entries.add(new Entry(PK, String.format("%09d", i), payloads.next()));
-            }
-        }
-        List<WriteRequest> requests = RawDynamoDbTarget.putRequests(entries);
-        RawDynamoDbTarget.batchWrite(client.dynamo, Map.of(DYNAMODB_TABLE, requests)).whenComplete((v, e) -> {
-            if (e != null) {
-                lane.completeExceptionally(e);
-            } else {
-                fillLane(client, payloads, items, chunks, next, lane);
-            }
-        });
     }
 
     /** Streams the DynamoDB partition through {@code Store.forEach}. */

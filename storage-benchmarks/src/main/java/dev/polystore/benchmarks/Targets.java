@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /** Opening contenders by their {@code @Param} name, test data, and temporary folders. */
@@ -105,6 +108,37 @@ public final class Targets {
         for (int i = 0; i < items.size(); i += chunk) {
             target.load(items.subList(i, Math.min(items.size(), i + chunk))).join();
         }
+    }
+
+    /** Starts {@code op(0)} … {@code op(n - 1)} at once, then waits for all of them: {@code n} operations in flight. */
+    public static void inFlight(int n, IntFunction<CompletableFuture<?>> op) {
+        CompletableFuture<?>[] started = new CompletableFuture<?>[n];
+        for (int i = 0; i < n; i++) {
+            started[i] = op.apply(i);
+        }
+        CompletableFuture.allOf(started).join();
+    }
+
+    /**
+     * Runs {@code op(0)} … {@code op(count - 1)} with at most {@code lanes} in flight: each lane
+     * starts the next index when its previous operation completes. For operations that complete
+     * asynchronously (remote engines); the result fails with the first failure of a lane.
+     */
+    public static CompletableFuture<Void> inLanes(int count, int lanes, IntFunction<CompletableFuture<?>> op) {
+        AtomicInteger next = new AtomicInteger();
+        CompletableFuture<?>[] running = new CompletableFuture<?>[Math.min(lanes, count)];
+        for (int i = 0; i < running.length; i++) {
+            running[i] = lane(next, count, op);
+        }
+        return CompletableFuture.allOf(running);
+    }
+
+    private static CompletableFuture<Void> lane(AtomicInteger next, int count, IntFunction<CompletableFuture<?>> op) {
+        int index = next.getAndIncrement();
+        if (index >= count) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return op.apply(index).thenCompose(v -> lane(next, count, op));
     }
 
     /** Writes {@code items} into {@code target} with single puts, {@code inFlight} at a time. */

@@ -32,11 +32,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -44,6 +44,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -393,19 +394,15 @@ final class SqliteBackend implements StorageBackend {
                 Map.of("path", settings.path().toString(), "error", String.valueOf(e.getCause() != null ? e.getCause() : e))));
     }
 
-    /** What a read does, for error messages: built only when one is needed. */
-    private interface What {
-        String describe();
-    }
-
     /**
-     * Runs {@code read} on a reader connection. With {@code read_on_caller} (the default) and a
+     * Runs {@code read} on a reader connection; {@code what} describes it for error messages
+     * (built only when one is needed). With {@code read_on_caller} (the default) and a
      * connection free right now, it runs on the calling thread and the returned future is already
      * complete: an embedded read costs a few microseconds, three thread hand-offs cost ten times
      * that. Otherwise it is queued for a reader thread and completed on a callback thread. The
      * caller never waits for another caller's read: when every connection is busy, it queues.
      */
-    private <T> CompletableFuture<T> read(What what, Read<T> read) {
+    private <T> CompletableFuture<T> read(Supplier<String> what, Read<T> read) {
         if (closed) {
             return closedFuture();
         }
@@ -423,17 +420,17 @@ final class SqliteBackend implements StorageBackend {
                 r = idleReaders.pollFirst(settings.busyTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                complete(future, null, new UnavailableException("interrupted while waiting to " + what.describe(), e));
+                complete(future, null, new UnavailableException("interrupted while waiting to " + what.get(), e));
                 return;
             }
             if (r == null) {
                 complete(future, null, new UnavailableException("no SQLite reader connection came free to "
-                        + what.describe() + " (every one was busy longer than the busy timeout + 30 s)", null));
+                        + what.get() + " (every one was busy longer than the busy timeout + 30 s); raise "
+                        + "storage.sqlite.readers or look for reads that take that long", null));
                 return;
             }
-            runOn(r, what, read).whenComplete((value, failure) -> complete(future, value,
-                    failure == null ? null : failure instanceof StoreException se ? se
-                            : new StoreException("SQLite could not " + what.describe() + ": " + failure, failure)));
+            // runOn's future is already complete, and fails only with a StoreException.
+            runOn(r, what, read).whenComplete((value, failure) -> complete(future, value, (StoreException) failure));
         });
         // No lock: a read that slips in while close() starts still runs (shutdown lets queued
         // reads finish); one submitted after the shutdown is rejected here.
@@ -449,7 +446,7 @@ final class SqliteBackend implements StorageBackend {
      * Runs {@code read} on the borrowed connection {@code r} on this thread, gives {@code r} back
      * and returns the outcome as a completed future (failed only with a {@link StoreException}).
      */
-    private <T> CompletableFuture<T> runOn(StatementCache r, What what, Read<T> read) {
+    private <T> CompletableFuture<T> runOn(StatementCache r, Supplier<String> what, Read<T> read) {
         try {
             // close() marks the backend closed before it waits for every connection to be
             // idle, so a connection borrowed after that wait would be checked here.
@@ -458,18 +455,18 @@ final class SqliteBackend implements StorageBackend {
             }
             return CompletableFuture.completedFuture(read.apply(r, clock.instant()));
         } catch (SQLException e) {
-            return CompletableFuture.failedFuture(errors.map(what.describe(), e));
+            return CompletableFuture.failedFuture(errors.map(what.get(), e));
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new StoreException("SQLite could not " + what.describe() + ": " + e, e));
+            return CompletableFuture.failedFuture(new StoreException("SQLite could not " + what.get() + ": " + e, e));
         } finally {
             idleReaders.addFirst(r);
         }
     }
 
     /** A queued read, kept recognisable so that close can fail it if it never ran. */
-    private record ReadTask(CompletableFuture<?> future, What what, Runnable body) implements Runnable {
+    private record ReadTask(CompletableFuture<?> future, Supplier<String> what, Runnable body) implements Runnable {
         @Override
         public void run() {
             body.run();
@@ -525,7 +522,7 @@ final class SqliteBackend implements StorageBackend {
         for (Runnable r : readerThreads.shutdownNow()) {
             if (r instanceof ReadTask task) {
                 task.future.completeExceptionally(new UnavailableException("the SQLite backend closed before it could "
-                        + task.what.describe(), null));
+                        + task.what.get(), null));
             }
         }
         // Reads running on callers' threads: wait until every reader connection is back.

@@ -405,11 +405,7 @@ final class Writer {
         ps.setString(1, put.key().pk());
         ps.setString(2, put.key().sk());
         ps.setLong(3, version);
-        if (put.expiresAt() == null) {
-            ps.setNull(4, Types.INTEGER);
-        } else {
-            ps.setLong(4, put.expiresAt().getEpochSecond());
-        }
+        bindExpiry(ps, 4, put);
         ps.setBytes(5, put.payload());
         ps.executeUpdate();
         return version;
@@ -423,14 +419,19 @@ final class Writer {
         PreparedStatement ps = cache.get(Sql.TableSql.of(put.table()).batchUpsert());
         ps.setString(1, put.key().pk());
         ps.setString(2, put.key().sk());
-        if (put.expiresAt() == null) {
-            ps.setNull(3, Types.INTEGER);
-        } else {
-            ps.setLong(3, put.expiresAt().getEpochSecond());
-        }
+        bindExpiry(ps, 3, put);
         ps.setBytes(4, put.payload());
         ps.setLong(5, now.getEpochSecond());
         ps.executeUpdate();
+    }
+
+    /** Binds a put's expiry (epoch seconds) or NULL for none. */
+    private static void bindExpiry(PreparedStatement ps, int index, WriteOp.Put put) throws SQLException {
+        if (put.expiresAt() == null) {
+            ps.setNull(index, Types.INTEGER);
+        } else {
+            ps.setLong(index, put.expiresAt().getEpochSecond());
+        }
     }
 
     boolean delete(WriteOp.Delete delete, Instant now, int index) throws SQLException {
