@@ -4,22 +4,17 @@ import dev.polystore.Key;
 import dev.polystore.KeyRange;
 import dev.polystore.Limits;
 import dev.polystore.ValidationException;
-import java.util.regex.Pattern;
+import dev.polystore.spi.SortKeys;
+import dev.polystore.spi.TableNames;
 
 /** The portable key rules, UTF-8 lengths and UTF-8 ordering, shared by the API layer and backends. */
 public final class Keys {
-    private static final Pattern TABLE = Pattern.compile("[a-z][a-z0-9_]{0,47}");
-
     private Keys() {
     }
 
     /** Checks a store (table) name: {@code [a-z][a-z0-9_]{0,47}}. */
     public static String requireTableName(String name) {
-        if (name == null || !TABLE.matcher(name).matches()) {
-            throw new ValidationException("store name \"" + name + "\" is not allowed: use 1 to 48 lower-case letters, "
-                    + "digits and '_', starting with a letter");
-        }
-        return name;
+        return TableNames.require(name);
     }
 
     public static void requireValid(Key key) {
@@ -67,77 +62,24 @@ public final class Keys {
         }
     }
 
-    /**
-     * The UTF-8 length of {@code s}.
-     *
-     * @throws ValidationException if {@code s} has an unpaired surrogate or U+0000
-     */
+    /** The UTF-8 length of {@code s}; see {@link SortKeys#utf8Length(String, String)}. */
     public static int utf8Length(String s, String what) {
-        int bytes = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == 0) {
-                throw new ValidationException(what + " contains U+0000 at index " + i + ", which is not portable");
-            } else if (c < 0x80) {
-                bytes += 1;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c)) {
-                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    bytes += 4;
-                    i++;
-                } else {
-                    throw new ValidationException(what + " has an unpaired surrogate at index " + i
-                            + "; keys must be valid Unicode");
-                }
-            } else if (Character.isLowSurrogate(c)) {
-                throw new ValidationException(what + " has an unpaired surrogate at index " + i
-                        + "; keys must be valid Unicode");
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
+        return SortKeys.utf8Length(s, what);
     }
 
     /** The UTF-8 length of a string already known to be valid. */
     public static int utf8Length(String s) {
-        return utf8Length(s, "string");
+        return SortKeys.utf8Length(s);
     }
 
-    /**
-     * Compares by UTF-8 bytes, which for valid strings is code-point order. Differs from
-     * {@link String#compareTo} (UTF-16 order) for characters above U+FFFF.
-     */
+    /** Compares by UTF-8 bytes; see {@link SortKeys#compare(String, String)}. */
     public static int compareUtf8(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
+        return SortKeys.compare(a, b);
     }
 
-    /** Whether {@code sk} falls in {@code range}, by UTF-8 order and literal prefix. */
+    /** Whether {@code sk} falls in {@code range}; see {@link SortKeys#inRange}. */
     public static boolean inRange(String sk, KeyRange range) {
-        if (range instanceof KeyRange.All) {
-            return true;
-        } else if (range instanceof KeyRange.Prefix p) {
-            return sk.startsWith(p.prefix());
-        } else if (range instanceof KeyRange.Between b) {
-            return compareUtf8(sk, b.from()) >= 0 && compareUtf8(sk, b.to()) <= 0;
-        } else if (range instanceof KeyRange.AtLeast a) {
-            return compareUtf8(sk, a.from()) >= 0;
-        } else if (range instanceof KeyRange.AtMost a) {
-            return compareUtf8(sk, a.to()) <= 0;
-        }
-        throw new IllegalArgumentException("unknown range " + range);
+        return SortKeys.inRange(sk, range);
     }
 
     static String abbreviate(String s) {

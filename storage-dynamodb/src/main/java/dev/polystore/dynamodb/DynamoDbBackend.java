@@ -14,12 +14,12 @@ import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.ValidationException;
 import dev.polystore.BatchWriteException;
-import dev.polystore.internal.Keys;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.spi.SortKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -374,13 +374,13 @@ final class DynamoDbBackend implements StorageBackend {
     static StartPosition startPosition(KeyRange range, Direction direction, String start) {
         int below; // < 0: start sorts below the range, > 0: above it, 0: inside
         if (range instanceof KeyRange.Prefix p) {
-            below = start.startsWith(p.prefix()) ? 0 : Integer.signum(Keys.compareUtf8(start, p.prefix()));
+            below = start.startsWith(p.prefix()) ? 0 : Integer.signum(SortKeys.compare(start, p.prefix()));
         } else if (range instanceof KeyRange.Between b) {
-            below = Keys.compareUtf8(start, b.from()) < 0 ? -1 : Keys.compareUtf8(start, b.to()) > 0 ? 1 : 0;
+            below = SortKeys.compare(start, b.from()) < 0 ? -1 : SortKeys.compare(start, b.to()) > 0 ? 1 : 0;
         } else if (range instanceof KeyRange.AtLeast a) {
-            below = Keys.compareUtf8(start, a.from()) < 0 ? -1 : 0;
+            below = SortKeys.compare(start, a.from()) < 0 ? -1 : 0;
         } else if (range instanceof KeyRange.AtMost a) {
-            below = Keys.compareUtf8(start, a.to()) > 0 ? 1 : 0;
+            below = SortKeys.compare(start, a.to()) > 0 ? 1 : 0;
         } else {
             below = 0;
         }

@@ -8,8 +8,8 @@ import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.ValidationException;
-import dev.polystore.internal.Keys;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.spi.SortKeys;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -81,7 +81,7 @@ final class Transactions {
         }
         long bytes = 0;
         for (WriteOp op : operations) {
-            bytes += Limits.itemSize(Keys.utf8Length(op.key().pk()), Keys.utf8Length(op.key().sk()),
+            bytes += Limits.itemSize(SortKeys.utf8Length(op.key().pk()), SortKeys.utf8Length(op.key().sk()),
                     op instanceof WriteOp.Put p ? p.payload().length : 0);
         }
         if (bytes > DynamoDbBackend.MAX_TRANSACTION_BYTES) {

@@ -1,7 +1,7 @@
 package dev.polystore.sqlite;
 
-import dev.polystore.internal.Keys;
 import dev.polystore.spi.SearchIndex;
+import dev.polystore.spi.TableNames;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -24,12 +24,12 @@ final class Fts {
     }
 
     static String ftsTable(String table) {
-        return "\"" + Sql.ITEM_TABLE_PREFIX + Keys.requireTableName(table) + "_fts\"";
+        return "\"" + Sql.ITEM_TABLE_PREFIX + TableNames.require(table) + "_fts\"";
     }
 
     /** The SQL name of the FTS table, as {@code sqlite_schema} lists it. */
     static String ftsTableName(String table) {
-        return Sql.ITEM_TABLE_PREFIX + Keys.requireTableName(table) + "_fts";
+        return Sql.ITEM_TABLE_PREFIX + TableNames.require(table) + "_fts";
     }
 
     private static String field(String row, String name) {

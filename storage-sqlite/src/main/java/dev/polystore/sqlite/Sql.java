@@ -2,7 +2,8 @@ package dev.polystore.sqlite;
 
 import dev.polystore.Direction;
 import dev.polystore.KeyRange;
-import dev.polystore.internal.Keys;
+import dev.polystore.spi.SortKeys;
+import dev.polystore.spi.TableNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ final class Sql {
     static String itemTable(String name) {
         String quoted = QUOTED.get(name);
         if (quoted == null) {
-            quoted = "\"" + ITEM_TABLE_PREFIX + Keys.requireTableName(name) + "\"";
+            quoted = "\"" + ITEM_TABLE_PREFIX + TableNames.require(name) + "\"";
             if (QUOTED.size() < 10_000) {
                 QUOTED.put(name, quoted);
             }
@@ -76,7 +77,7 @@ final class Sql {
      * items without expiry (the common case) cost nothing in it.
      */
     static String createExpiryIndex(String name) {
-        return "CREATE INDEX IF NOT EXISTS \"" + ITEM_TABLE_PREFIX + Keys.requireTableName(name) + "_expiry\" ON "
+        return "CREATE INDEX IF NOT EXISTS \"" + ITEM_TABLE_PREFIX + TableNames.require(name) + "_expiry\" ON "
                 + itemTable(name) + " (expires_at) WHERE expires_at IS NOT NULL";
     }
 
@@ -143,7 +144,8 @@ final class Sql {
         if (range instanceof KeyRange.Prefix p) {
             sql.append(" AND sk >= ?");
             params.add(p.prefix());
-            String upper = prefixUpperBound(p.prefix());
+            // Bound as TEXT: SQLite orders every TEXT before every BLOB, so a BLOB bound would be wrong.
+            String upper = SortKeys.prefixUpperBound(p.prefix());
             if (upper != null) {
                 sql.append(" AND sk < ?");
                 params.add(upper);
@@ -171,25 +173,5 @@ final class Sql {
         sql.append(ascending ? " ORDER BY sk ASC" : " ORDER BY sk DESC").append(" LIMIT ?");
         params.add(limit + 1);
         return new Select(sql.toString(), params);
-    }
-
-    /**
-     * The smallest string greater than every string starting with {@code prefix}, in code-point
-     * (= UTF-8 byte) order, or null if there is none (the prefix is all U+10FFFF). It is the
-     * prefix with its last code point incremented, skipping the surrogate block, which no
-     * valid key contains. Bound as TEXT, so it compares against stored TEXT keys (SQLite orders
-     * every TEXT before every BLOB, so a BLOB bound would be wrong).
-     */
-    static String prefixUpperBound(String prefix) {
-        int[] cps = prefix.codePoints().toArray();
-        for (int i = cps.length - 1; i >= 0; i--) {
-            int c = cps[i];
-            if (c < Character.MAX_CODE_POINT) {
-                int next = c + 1 == Character.MIN_SURROGATE ? Character.MAX_SURROGATE + 1 : c + 1;
-                cps[i] = next;
-                return new String(cps, 0, i + 1);
-            }
-        }
-        return null;
     }
 }

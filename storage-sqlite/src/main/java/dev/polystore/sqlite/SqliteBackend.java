@@ -7,7 +7,6 @@ import dev.polystore.Health;
 import dev.polystore.Key;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
-import dev.polystore.internal.Keys;
 import dev.polystore.spi.ConfigSection;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
@@ -15,6 +14,7 @@ import dev.polystore.spi.RawPage;
 import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.spi.TableNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,7 +201,7 @@ final class SqliteBackend implements StorageBackend {
             return closed ? closedFuture() : CompletableFuture.completedFuture(null);
         }
         try {
-            Keys.requireTableName(table);
+            TableNames.require(table);
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -258,7 +258,7 @@ final class SqliteBackend implements StorageBackend {
         @Override
         public CompletableFuture<Void> prepareIndex(String table) {
             try {
-                Keys.requireTableName(table);
+                TableNames.require(table);
             } catch (StoreException e) {
                 return CompletableFuture.failedFuture(e);
             }

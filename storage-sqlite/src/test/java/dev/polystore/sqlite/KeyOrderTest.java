@@ -11,6 +11,7 @@ import dev.polystore.Query;
 import dev.polystore.Storage;
 import dev.polystore.Store;
 import dev.polystore.internal.Keys;
+import dev.polystore.spi.SortKeys;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -40,12 +41,12 @@ class KeyOrderTest {
 
     @Test
     void prefixUpperBoundIsTheNextStringInCodePointOrder() {
-        assertEquals("b", Sql.prefixUpperBound("a"));
-        assertEquals("ab", Sql.prefixUpperBound("aa"));
-        assertEquals("\ue000", Sql.prefixUpperBound("\ud7ff"), "the surrogate block is skipped");
-        assertEquals(new String(Character.toChars(0x10000)), Sql.prefixUpperBound("\uffff"));
-        assertEquals("b", Sql.prefixUpperBound("a" + MAX), "a trailing U+10FFFF carries into the previous character");
-        assertNull(Sql.prefixUpperBound(MAX + MAX), "no string follows every string starting with U+10FFFF");
+        assertEquals("b", SortKeys.prefixUpperBound("a"));
+        assertEquals("ab", SortKeys.prefixUpperBound("aa"));
+        assertEquals("\ue000", SortKeys.prefixUpperBound("\ud7ff"), "the surrogate block is skipped");
+        assertEquals(new String(Character.toChars(0x10000)), SortKeys.prefixUpperBound("\uffff"));
+        assertEquals("b", SortKeys.prefixUpperBound("a" + MAX), "a trailing U+10FFFF carries into the previous character");
+        assertNull(SortKeys.prefixUpperBound(MAX + MAX), "no string follows every string starting with U+10FFFF");
     }
 
     @Test

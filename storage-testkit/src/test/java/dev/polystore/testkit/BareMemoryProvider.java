@@ -3,7 +3,7 @@ package dev.polystore.testkit;
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import java.util.EnumSet;
 import dev.polystore.Capability;
 

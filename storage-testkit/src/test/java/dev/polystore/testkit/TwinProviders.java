@@ -3,7 +3,7 @@ package dev.polystore.testkit;
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 
 /** Two test providers sharing the name {@code twin}, to check that the clash is reported. */
 public final class TwinProviders {

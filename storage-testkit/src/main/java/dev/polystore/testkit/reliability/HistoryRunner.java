@@ -12,7 +12,7 @@ import dev.polystore.Store;
 import dev.polystore.Transaction;
 import dev.polystore.internal.DefaultStorage;
 import dev.polystore.testkit.MutableClock;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import dev.polystore.testkit.reliability.HistoryOp.Cond;
 import dev.polystore.testkit.reliability.HistoryOp.KeyRef;
 import dev.polystore.testkit.reliability.HistoryOp.Range;

@@ -14,8 +14,8 @@ import dev.polystore.OutcomeUnknownException;
 import dev.polystore.Page;
 import dev.polystore.Query;
 import dev.polystore.Store;
-import dev.polystore.internal.Keys;
 import dev.polystore.testkit.KitAssertions;
+import dev.polystore.spi.SortKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -507,7 +507,7 @@ public abstract class ReliabilityContract extends KitBase {
                     q = base.after(page.cursor().get());
                 }
                 for (int i = 1; i < seen.size(); i++) {
-                    int c = Keys.compareUtf8(seen.get(i - 1), seen.get(i));
+                    int c = SortKeys.compare(seen.get(i - 1), seen.get(i));
                     if (descending ? c <= 0 : c >= 0) {
                         problems.add("pass " + pass + " (" + (descending ? "descending" : "ascending") + ", " + limit
                                 + " per page): " + (c == 0 ? "key seen twice: " : "out of order: ") + seen.get(i - 1)

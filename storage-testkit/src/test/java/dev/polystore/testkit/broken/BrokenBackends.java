@@ -1,6 +1,6 @@
 package dev.polystore.testkit.broken;
 
-import dev.polystore.testkit.ForwardingStorageBackend;
+import dev.polystore.spi.ForwardingStorageBackend;
 
 import dev.polystore.Condition;
 import dev.polystore.Direction;
@@ -13,7 +13,7 @@ import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
 import dev.polystore.spi.WriteOp;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

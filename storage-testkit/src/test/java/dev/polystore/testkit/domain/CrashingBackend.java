@@ -3,7 +3,7 @@ package dev.polystore.testkit.domain;
 import dev.polystore.UnavailableException;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
-import dev.polystore.testkit.ForwardingStorageBackend;
+import dev.polystore.spi.ForwardingStorageBackend;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -17,7 +17,7 @@ import dev.polystore.document.NewDocument;
 import dev.polystore.document.SearchHit;
 import dev.polystore.internal.DefaultStorage;
 import dev.polystore.testkit.MutableClock;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

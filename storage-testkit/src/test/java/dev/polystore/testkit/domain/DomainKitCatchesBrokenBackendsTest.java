@@ -8,7 +8,7 @@ import dev.polystore.Storage;
 import dev.polystore.StorageConfig;
 import dev.polystore.internal.DefaultStorage;
 import dev.polystore.spi.WriteOp;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

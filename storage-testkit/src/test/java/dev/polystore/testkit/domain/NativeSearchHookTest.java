@@ -24,7 +24,7 @@ import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.testkit.MutableClock;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.polystore.testkit.reliability;
 
-import dev.polystore.testkit.ForwardingStorageBackend;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.spi.ForwardingStorageBackend;
+import dev.polystore.memory.MemoryBackend;
 
 /** A memory backend under another provider name; the broken test backends here override the one thing they get wrong. */
 abstract class ForwardingMemory extends ForwardingStorageBackend {

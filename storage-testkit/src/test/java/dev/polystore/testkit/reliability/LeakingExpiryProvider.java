@@ -7,7 +7,7 @@ import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
 import dev.polystore.spi.WriteOp;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

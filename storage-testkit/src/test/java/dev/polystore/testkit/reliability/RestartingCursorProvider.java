@@ -6,7 +6,7 @@ import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
-import dev.polystore.testkit.memory.MemoryBackend;
+import dev.polystore.memory.MemoryBackend;
 import java.util.concurrent.CompletableFuture;
 
 /**

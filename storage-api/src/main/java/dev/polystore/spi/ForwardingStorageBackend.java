@@ -1,29 +1,36 @@
-package dev.polystore.testkit;
+package dev.polystore.spi;
 
 import dev.polystore.Capabilities;
 import dev.polystore.Health;
 import dev.polystore.Key;
-import dev.polystore.spi.QuerySpec;
-import dev.polystore.spi.RawItem;
-import dev.polystore.spi.RawPage;
-import dev.polystore.spi.StorageBackend;
-import dev.polystore.spi.SearchIndex;
-import dev.polystore.spi.WriteOp;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A backend that forwards every call to another. Subclass it to change one behaviour: inject
- * faults, delays or bugs in tests (the kit's self-tests build their deliberately broken
- * backends this way), count calls, or decorate a real engine.
+ * A backend that forwards every call to another: the base class of layers (a backend wrapped
+ * around a backend, e.g. encryption, metrics, fault injection) and of test doubles. Subclass it
+ * and override only what changes; everything else goes to {@link #delegate()} unchanged.
+ *
+ * <p>Every method of {@link StorageBackend}, including the optional ones with default bodies,
+ * is forwarded here, so a layer over a backend keeps that backend's capabilities unless it
+ * overrides {@link #capabilities()} (a layer that cannot preserve a capability must remove it
+ * there, e.g. an encrypting layer removes native search over ciphertext). A test in
+ * {@code storage-api} fails if a method added to {@code StorageBackend} is not forwarded.
+ *
+ * <p>Thread-safe if the delegate is and the subclass's overrides are.
  */
 public abstract class ForwardingStorageBackend implements StorageBackend {
     /** The backend every call goes to. */
     protected final StorageBackend delegate;
 
     protected ForwardingStorageBackend(StorageBackend delegate) {
-        this.delegate = delegate;
+        this.delegate = java.util.Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** The backend every call goes to. */
+    public StorageBackend delegate() {
+        return delegate;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.polystore.testkit.memory;
+package dev.polystore.memory;
 
 import dev.polystore.Capabilities;
 import dev.polystore.Capability;
@@ -9,12 +9,12 @@ import dev.polystore.Health;
 import dev.polystore.Key;
 import dev.polystore.KeyRange;
 import dev.polystore.UnavailableException;
-import dev.polystore.internal.Keys;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.spi.SortKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +76,7 @@ public final class MemoryBackend implements StorageBackend {
         if (closed) {
             return closedFuture();
         }
-        tables.computeIfAbsent(table, t -> new TreeMap<>(Keys::compareUtf8));
+        tables.computeIfAbsent(table, t -> new TreeMap<>(SortKeys::compare));
         return CompletableFuture.completedFuture(null);
     }
 
@@ -132,7 +132,7 @@ public final class MemoryBackend implements StorageBackend {
         boolean more = false;
         for (Iterator<RawItem> it = view.values().iterator(); it.hasNext(); ) {
             RawItem item = it.next();
-            if (!Keys.inRange(item.key().sk(), q.range()) || item.expiredAt(now)) {
+            if (!SortKeys.inRange(item.key().sk(), q.range()) || item.expiredAt(now)) {
                 if (pastRange(item.key().sk(), q.range(), q.direction())) {
                     break;
                 }
@@ -157,14 +157,14 @@ public final class MemoryBackend implements StorageBackend {
     private static boolean pastRange(String sk, KeyRange range, Direction direction) {
         boolean asc = direction == Direction.ASCENDING;
         if (range instanceof KeyRange.Prefix p) {
-            return asc ? Keys.compareUtf8(sk, p.prefix()) > 0 && !sk.startsWith(p.prefix())
-                    : Keys.compareUtf8(sk, p.prefix()) < 0;
+            return asc ? SortKeys.compare(sk, p.prefix()) > 0 && !sk.startsWith(p.prefix())
+                    : SortKeys.compare(sk, p.prefix()) < 0;
         } else if (range instanceof KeyRange.Between b) {
-            return asc ? Keys.compareUtf8(sk, b.to()) > 0 : Keys.compareUtf8(sk, b.from()) < 0;
+            return asc ? SortKeys.compare(sk, b.to()) > 0 : SortKeys.compare(sk, b.from()) < 0;
         } else if (range instanceof KeyRange.AtLeast a) {
-            return !asc && Keys.compareUtf8(sk, a.from()) < 0;
+            return !asc && SortKeys.compare(sk, a.from()) < 0;
         } else if (range instanceof KeyRange.AtMost a) {
-            return asc && Keys.compareUtf8(sk, a.to()) > 0;
+            return asc && SortKeys.compare(sk, a.to()) > 0;
         }
         return false;
     }
@@ -268,7 +268,7 @@ public final class MemoryBackend implements StorageBackend {
 
     private long apply(WriteOp.Put put, RawItem current) {
         long version = current == null ? 1 : current.version() + 1;
-        table(put.table()).computeIfAbsent(put.key().pk(), pk -> new TreeMap<>(Keys::compareUtf8))
+        table(put.table()).computeIfAbsent(put.key().pk(), pk -> new TreeMap<>(SortKeys::compare))
                 .put(put.key().sk(), new RawItem(put.key(), put.payload().clone(), version, put.expiresAt()));
         return version;
     }

@@ -1,4 +1,4 @@
-package dev.polystore.testkit.memory;
+package dev.polystore.memory;
 
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.StorageBackend;
@@ -16,7 +16,7 @@ public final class MemoryStorageProvider implements StorageProvider {
 
     @Override
     public String artifact() {
-        return "dev.polystore:storage-testkit";
+        return "dev.polystore:storage-memory";
     }
 
     @Override

@@ -1,0 +1,53 @@
+package dev.polystore.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ForwardingStorageBackendTest {
+
+    @Test
+    void everyBackendMethodIsForwarded() throws Exception {
+        List<String> missing = new ArrayList<>();
+        for (Method m : StorageBackend.class.getMethods()) {
+            if (Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            Method declared = ForwardingStorageBackend.class.getMethod(m.getName(), m.getParameterTypes());
+            if (declared.getDeclaringClass() != ForwardingStorageBackend.class) {
+                missing.add(m.getName());
+            }
+        }
+        assertTrue(missing.isEmpty(), "ForwardingStorageBackend does not forward " + missing
+                + ": a layer over a backend would silently lose these methods");
+    }
+
+    @Test
+    void callsReachTheDelegate() throws Exception {
+        List<String> calls = new ArrayList<>();
+        StorageBackend recorder = (StorageBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {StorageBackend.class}, (proxy, method, args) -> {
+                    calls.add(method.getName());
+                    return method.getReturnType() == String.class ? "recorded" : null;
+                });
+        ForwardingStorageBackend layer = new ForwardingStorageBackend(recorder) {
+        };
+        int expected = 0;
+        for (Method m : StorageBackend.class.getMethods()) {
+            if (Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            Object[] args = new Object[m.getParameterCount()];
+            m.invoke(layer, args);
+            expected++;
+            assertEquals(m.getName(), calls.get(calls.size() - 1), "the layer did not pass " + m.getName() + " on");
+        }
+        assertEquals(expected, calls.size());
+    }
+}
