@@ -7,6 +7,8 @@ import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
 
 /**
  * Opens a {@link Storage} on the backend a configuration names. Backends are found with
@@ -62,6 +64,22 @@ public final class StoreFactory {
                     + ") returned no backend");
         }
         return new DefaultStorage(name, backend, config.clock());
+    }
+
+    /**
+     * Opens a {@link Storage} over a backend built in code rather than found by name: a test
+     * double, or a backend wrapped by hand in a {@link dev.polystore.spi.ForwardingStorageBackend}
+     * to inject faults. The storage reports {@code backend.name()} as its backend, decides expiry
+     * in the API layer by {@code clock} (pass the clock the backend was opened with) and closes
+     * the backend when it is closed. For backend authors and tests; applications use the other
+     * {@code open} methods.
+     *
+     * @throws NullPointerException if an argument or the backend's capabilities are null
+     */
+    public static Storage open(StorageBackend backend, Clock clock) {
+        Objects.requireNonNull(backend, "backend");
+        return new DefaultStorage(Objects.requireNonNull(backend.name(), "backend.name()"), backend,
+                Objects.requireNonNull(clock, "clock"));
     }
 
     /** The names of the providers found on the class path, for diagnostics. */

@@ -113,6 +113,14 @@ public interface StorageBackend extends AutoCloseable {
     /**
      * Completes or fails every pending operation, then releases resources. Idempotent; never
      * throws.
+     *
+     * <p><b>Who rejects calls after close:</b> the API layer. Once {@code Storage.close()} has
+     * begun, every new call through the API fails with {@link dev.polystore.UnavailableException}
+     * without reaching the backend, and the API calls this method once. A backend still sees the
+     * calls that were in flight when close began or raced with it, and calls from anything else
+     * holding it directly (a layer, a test); it must fail those with
+     * {@link dev.polystore.UnavailableException} (never hang, never succeed silently after its
+     * resources are gone).
      */
     @Override
     void close();

@@ -623,19 +623,20 @@ final class DynamoDbBackend implements StorageBackend {
         String table = table(op.table());
         long now = nowSeconds();
         Condition c = op.condition();
-        String condition;
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":now", Items.number(now));
-        if (c instanceof Condition.None) {
-            condition = null;
-        } else if (c instanceof Condition.IfExists) {
-            condition = Items.LIVE;
-        } else if (c instanceof Condition.IfVersion v) {
-            condition = Items.VERSION_IS;
-            values.put(":expected", Items.number(v.version()));
-        } else {
-            return CompletableFuture.failedFuture(new ValidationException("\"" + c + "\" is not a condition for delete: "
-                    + "use none, if exists or if version"));
+        String condition;
+        switch (c.kind()) {
+            case NONE -> condition = null;
+            case IF_EXISTS -> condition = Items.LIVE;
+            case IF_VERSION -> {
+                condition = Items.VERSION_IS;
+                values.put(":expected", Items.number(c.expectedVersion()));
+            }
+            default -> {
+                return CompletableFuture.failedFuture(new ValidationException("\"" + c + "\" is not a condition for delete: "
+                        + "use none, if exists or if version"));
+            }
         }
         AttemptLog log = new AttemptLog();
         DeleteItemRequest.Builder b = DeleteItemRequest.builder()

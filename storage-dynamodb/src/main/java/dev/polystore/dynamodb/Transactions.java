@@ -190,16 +190,15 @@ final class Transactions {
                         .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                         .build()).build());
             } else {
-                if (c instanceof Condition.None) {
-                    condition = null;
-                } else if (c instanceof Condition.IfAbsent) {
-                    condition = Items.ABSENT;
-                } else if (c instanceof Condition.IfExists) {
-                    condition = Items.LIVE;
-                } else {
-                    condition = Items.VERSION_IS;
-                    values.put(":expected", Items.number(((Condition.IfVersion) c).version()));
-                }
+                condition = switch (c.kind()) {
+                    case NONE -> null;
+                    case IF_ABSENT -> Items.ABSENT;
+                    case IF_EXISTS -> Items.LIVE;
+                    case IF_VERSION -> {
+                        values.put(":expected", Items.number(c.expectedVersion()));
+                        yield Items.VERSION_IS;
+                    }
+                };
                 if (op instanceof WriteOp.Delete) {
                     Delete.Builder d = Delete.builder().tableName(table).key(Items.key(op.key()));
                     if (condition != null) {

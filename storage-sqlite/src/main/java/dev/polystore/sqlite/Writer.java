@@ -512,18 +512,7 @@ final class Writer {
 
     private static void check(WriteOp op, Long current, int index) {
         Condition c = op.condition();
-        boolean holds;
-        if (c instanceof Condition.None) {
-            holds = true;
-        } else if (c instanceof Condition.IfAbsent) {
-            holds = current == null;
-        } else if (c instanceof Condition.IfExists) {
-            holds = current != null;
-        } else if (c instanceof Condition.IfVersion v) {
-            holds = current != null && current == v.version();
-        } else {
-            throw new IllegalArgumentException("unknown condition " + c);
-        }
+        boolean holds = c.holds(current == null ? 0 : current);
         if (!holds) {
             String state = current == null ? "no item" : "version " + current;
             throw new ConditionFailedException("condition " + c + " failed for " + op.key() + " in store '"

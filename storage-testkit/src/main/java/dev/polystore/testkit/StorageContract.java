@@ -873,7 +873,13 @@ public abstract class StorageContract extends KitBase {
         @DisplayName("capability limits are consistent with what is declared")
         void capabilityLimits() {
             var caps = storage.capabilities();
-            assertTrue(caps.maxBatchGetItems() >= 1 && caps.maxBatchWriteItems() >= 1);
+            if (caps.has(Capability.BATCH)) {
+                assertTrue(caps.maxBatchGetItems() >= 1 && caps.maxBatchWriteItems() >= 1,
+                        "a backend with BATCH must take at least one item per batch call: " + caps);
+            } else {
+                assertEquals(0, caps.maxBatchGetItems() + caps.maxBatchWriteItems(),
+                        "batch limits without BATCH are 0 (Capabilities normalises them): " + caps);
+            }
             if (caps.has(Capability.TRANSACTIONS)) {
                 assertTrue(caps.maxTransactionItems() >= 2, "a transaction must hold at least two operations");
                 assertTrue(caps.maxTransactionBytes() >= Limits.MAX_ITEM_BYTES, "a transaction must hold one maximal item");
