@@ -72,6 +72,25 @@ public abstract class StorageContract extends KitBase {
         await(CompletableFuture.allOf(writes));
     }
 
+    /**
+     * The item at {@code (pk, sk)}, which the test wrote and the backend acknowledged; fails
+     * saying so if the backend does not return it (rather than a bare NoSuchElementException).
+     */
+    protected static <T> Item<T> stored(Store<T> store, String pk, String sk) {
+        return await(store.get(pk, sk)).orElseThrow(() -> new AssertionError("get(" + pk + ", " + sk + ") in store '"
+                + store.name() + "' found nothing, although the test wrote that item and the backend acknowledged the write"));
+    }
+
+    /**
+     * The cursor of {@code page}, which must have one because more items follow; fails saying
+     * the backend returned no resume position (rather than a bare NoSuchElementException).
+     */
+    protected static String cursorOf(Page<?> page, String query) {
+        return page.cursor().orElseThrow(() -> new AssertionError("a page of " + query + " with " + page.items().size()
+                + " items has no cursor although more items follow: the backend's query returned no resume position"
+                + " (RawPage.lastEvaluatedSk) for a full page"));
+    }
+
     protected static List<String> sks(List<Item<String>> items) {
         return items.stream().map(Item::sk).collect(Collectors.toList());
     }
@@ -137,7 +156,7 @@ public abstract class StorageContract extends KitBase {
             for (int i = 1; i <= 5; i++) {
                 assertEquals(i, await(s.put(Item.of(pk("v"), "x", "value " + i))).version());
             }
-            Item<String> read = await(s.get(pk("v"), "x")).orElseThrow();
+            Item<String> read = stored(s, pk("v"), "x");
             assertEquals(5, read.version());
             assertEquals("value 5", read.value());
         }
@@ -163,10 +182,10 @@ public abstract class StorageContract extends KitBase {
                 payload[i] = (byte) i;
             }
             await(s.put(Item.of(pk("b"), "bin", payload)));
-            assertArrayEquals(payload, await(s.get(pk("b"), "bin")).orElseThrow().value());
+            assertArrayEquals(payload, stored(s, pk("b"), "bin").value());
             byte[] empty = new byte[0];
             await(s.put(Item.of(pk("b"), "empty", empty)));
-            assertArrayEquals(empty, await(s.get(pk("b"), "empty")).orElseThrow().value());
+            assertArrayEquals(empty, stored(s, pk("b"), "empty").value());
         }
 
         @Test
@@ -176,13 +195,13 @@ public abstract class StorageContract extends KitBase {
             byte[] written = {1, 2, 3};
             await(s.put(Item.of(pk("own"), "x", written)));
             written[0] = 9;
-            byte[] read = await(s.get(pk("own"), "x")).orElseThrow().value();
+            byte[] read = stored(s, pk("own"), "x").value();
             assertArrayEquals(new byte[] {1, 2, 3}, read, "changing the array after put changed the stored item");
             read[1] = 9;
-            assertArrayEquals(new byte[] {1, 2, 3}, await(s.get(pk("own"), "x")).orElseThrow().value(),
+            assertArrayEquals(new byte[] {1, 2, 3}, stored(s, pk("own"), "x").value(),
                     "changing an array returned by get changed the stored item (a backend must return fresh payload arrays)");
             await(s.query(pk("own"), "")).get(0).value()[2] = 9;
-            assertArrayEquals(new byte[] {1, 2, 3}, await(s.get(pk("own"), "x")).orElseThrow().value(),
+            assertArrayEquals(new byte[] {1, 2, 3}, stored(s, pk("own"), "x").value(),
                     "changing an array returned by a query changed the stored item (a backend must return fresh payload arrays)");
         }
 
@@ -192,7 +211,7 @@ public abstract class StorageContract extends KitBase {
             Store<Note> notes = storage.store("kit_json", Note.class);
             Note note = new Note("Zürich ☃ 😀", 5, List.of("a", "b"), Instant.parse("2026-01-02T03:04:05Z"));
             await(notes.put(Item.of(pk("n"), "1", note)));
-            assertEquals(note, await(notes.get(pk("n"), "1")).orElseThrow().value());
+            assertEquals(note, stored(notes, pk("n"), "1").value());
         }
 
         @Test
@@ -210,8 +229,8 @@ public abstract class StorageContract extends KitBase {
             Store<String> two = storage.store("kit_other", Codec.utf8());
             await(one.put(Item.of(pk("s"), "x", "one")));
             await(two.put(Item.of(pk("s"), "x", "two")));
-            assertEquals("one", await(one.get(pk("s"), "x")).orElseThrow().value());
-            assertEquals("two", await(two.get(pk("s"), "x")).orElseThrow().value());
+            assertEquals("one", stored(one, pk("s"), "x").value());
+            assertEquals("two", stored(two, pk("s"), "x").value());
             await(one.delete(pk("s"), "x"));
             assertTrue(await(two.get(pk("s"), "x")).isPresent(), "deleting in one store must not touch another");
         }
@@ -232,7 +251,7 @@ public abstract class StorageContract extends KitBase {
             Store<String> s = strings();
             List<String> keys = IntStream.range(0, 200).mapToObj(i -> String.format("k%03d", i)).collect(Collectors.toList());
             putAll(s, pk("many"), keys);
-            assertEquals(keys, sks(await(s.query(pk("many"), ""))));
+            KitAssertions.assertKeys(keys, sks(await(s.query(pk("many"), ""))), "the partition after 200 concurrent puts");
         }
     }
 
@@ -247,7 +266,7 @@ public abstract class StorageContract extends KitBase {
             ConditionFailedException e = awaitFailure(ConditionFailedException.class,
                     s.putIfAbsent(Item.of(pk("c"), "x", "second")));
             assertEquals(Optional.of(Key.of(pk("c"), "x")), e.key(), "the exception names the key");
-            Item<String> read = await(s.get(pk("c"), "x")).orElseThrow();
+            Item<String> read = stored(s, pk("c"), "x");
             assertEquals("first", read.value());
             assertEquals(1, read.version());
         }
@@ -260,7 +279,7 @@ public abstract class StorageContract extends KitBase {
             assertEquals(2, await(s.put(Item.of(pk("c"), "x", "v2"), Condition.ifVersion(1))).version());
             awaitFailure(ConditionFailedException.class, s.put(Item.of(pk("c"), "x", "stale"), Condition.ifVersion(1)));
             awaitFailure(ConditionFailedException.class, s.put(Item.of(pk("c"), "x", "future"), Condition.ifVersion(3)));
-            Item<String> read = await(s.get(pk("c"), "x")).orElseThrow();
+            Item<String> read = stored(s, pk("c"), "x");
             assertEquals("v2", read.value());
             assertEquals(2, read.version());
         }
@@ -305,25 +324,139 @@ public abstract class StorageContract extends KitBase {
         }
 
         @Test
-        @DisplayName("of 8 concurrent 'if absent' puts of one key exactly one wins")
-        void createRace() {
+        @DisplayName("of 8 'if absent' puts of one key started at once exactly one wins, on each of many keys")
+        void createRace() throws Exception {
             Store<String> s = strings();
-            List<CompletableFuture<Item<String>>> attempts = IntStream.range(0, 8)
-                    .mapToObj(i -> s.putIfAbsent(Item.of(pk("race"), "x", "writer " + i)))
-                    .collect(Collectors.toList());
-            int wins = 0;
-            String winner = null;
-            for (CompletableFuture<Item<String>> attempt : attempts) {
-                try {
-                    winner = await(attempt).value();
-                    wins++;
-                } catch (AssertionError e) {
-                    assertTrue(e.getCause() instanceof ConditionFailedException,
-                            "a losing 'if absent' must fail with ConditionFailedException, got " + e.getCause());
+            String p = pk("race");
+            List<List<Races.Outcome<Item<String>>>> rounds = Races.run(raceRounds(), RACERS, RACE_HANG,
+                    (round, racer) -> s.putIfAbsent(Item.of(p, raceKey(round), "writer " + racer)));
+            Map<String, Item<String>> stored = new java.util.HashMap<>();
+            await(s.query(p, "")).forEach(item -> stored.put(item.sk(), item));
+            List<String> problems = new ArrayList<>();
+            for (int round = 0; round < rounds.size(); round++) {
+                List<Integer> winners = winners(rounds.get(round), round, "an 'if absent' put", problems);
+                Item<String> item = stored.get(raceKey(round));
+                if (winners.size() == 1 && (item == null || !item.value().equals("writer " + winners.get(0))
+                        || item.version() != 1)) {
+                    problems.add("key " + raceKey(round) + ": racer " + winners.get(0) + " won, but the item stored is "
+                            + item + " (expected its value at version 1)");
                 }
             }
-            assertEquals(1, wins, "exactly one 'if absent' put may win");
-            assertEquals(winner, await(s.get(pk("race"), "x")).orElseThrow().value());
+            assertNoRaceProblems(problems, rounds.size(), "'if absent' puts",
+                    "the check that the key is absent is not atomic with the write (a missing lock or transaction)");
+        }
+
+        @Test
+        @DisplayName("of 8 'if version' deletes of one item started at once exactly one wins, on each of many keys")
+        void deleteRace() throws Exception {
+            Store<String> s = strings();
+            String p = pk("delrace");
+            List<String> keys = IntStream.range(0, raceRounds()).mapToObj(StorageContract::raceKey).collect(Collectors.toList());
+            putAll(s, p, keys);
+            List<List<Races.Outcome<Boolean>>> rounds = Races.run(keys.size(), RACERS, RACE_HANG,
+                    (round, racer) -> s.delete(p, raceKey(round), Condition.ifVersion(1)));
+            List<String> problems = new ArrayList<>();
+            for (int round = 0; round < rounds.size(); round++) {
+                List<Races.Outcome<Boolean>> outcomes = rounds.get(round);
+                for (int racer = 0; racer < outcomes.size(); racer++) {
+                    if (outcomes.get(racer).succeeded() && !outcomes.get(racer).value()) {
+                        problems.add("key " + raceKey(round) + ": racer " + racer + "'s 'if version 1' delete returned false "
+                                + "(nothing there) instead of deleting the item or failing with ConditionFailedException");
+                    }
+                }
+                winners(outcomes, round, "an 'if version' delete", problems);
+            }
+            List<String> left = sks(await(s.query(p, "")));
+            if (!left.isEmpty()) {
+                problems.add(left.size() + " items are left although one delete of each was acknowledged, e.g. " + left.get(0));
+            }
+            assertNoRaceProblems(problems, rounds.size(), "'if version' deletes",
+                    "the conditional delete checks the version, then deletes, without atomicity");
+        }
+
+        @Test
+        @DisplayName("of 'if version' deletes and 'if version' puts of one item started at once exactly one wins, on each of many keys")
+        void deleteOrUpdateRace() throws Exception {
+            Store<String> s = strings();
+            String p = pk("delput");
+            List<String> keys = IntStream.range(0, raceRounds()).mapToObj(StorageContract::raceKey).collect(Collectors.toList());
+            putAll(s, p, keys);
+            List<List<Races.Outcome<Object>>> rounds = Races.run(keys.size(), RACERS, RACE_HANG,
+                    (round, racer) -> racer % 2 == 0
+                            ? s.delete(p, raceKey(round), Condition.ifVersion(1)).thenApply(deleted -> (Object) deleted)
+                            : s.put(Item.of(p, raceKey(round), "writer " + racer), Condition.ifVersion(1))
+                                    .thenApply(item -> (Object) item));
+            Map<String, Item<String>> stored = new java.util.HashMap<>();
+            await(s.query(p, "")).forEach(item -> stored.put(item.sk(), item));
+            List<String> problems = new ArrayList<>();
+            for (int round = 0; round < rounds.size(); round++) {
+                List<Integer> winners = winners(rounds.get(round), round, "an 'if version' delete or put", problems);
+                if (winners.size() != 1) {
+                    continue;
+                }
+                int winner = winners.get(0);
+                Item<String> item = stored.get(raceKey(round));
+                boolean consistent = winner % 2 == 0 ? item == null
+                        : item != null && item.version() == 2 && item.value().equals("writer " + winner);
+                if (!consistent) {
+                    problems.add("key " + raceKey(round) + ": racer " + winner + " (" + (winner % 2 == 0 ? "delete" : "put")
+                            + ") won, but the item stored is " + item);
+                }
+            }
+            assertNoRaceProblems(problems, rounds.size(), "conditional deletes and puts",
+                    "a conditional delete or put is not atomic with its version check");
+        }
+    }
+
+    // ------------------------------------------------------------------ races (helpers)
+
+    /** Threads racing for one key in each round of the races. */
+    protected static final int RACERS = 8;
+    /** How long a whole race may take before the kit calls it hung (not a speed check). */
+    private static final Duration RACE_HANG = Duration.ofMinutes(5);
+
+    /**
+     * Rounds of each race in "conditions and versions" (one key per round, {@value #RACERS}
+     * racers each; default 100). More rounds catch narrower windows; every round must have
+     * exactly one winner.
+     */
+    protected int raceRounds() {
+        return 100;
+    }
+
+    private static String raceKey(int round) {
+        return String.format("key%04d", round);
+    }
+
+    /**
+     * The racers of one round that won; every loser must have failed with
+     * {@link ConditionFailedException}, and exactly one may win, or a problem is recorded.
+     */
+    private static <T> List<Integer> winners(List<Races.Outcome<T>> outcomes, int round, String what, List<String> problems) {
+        List<Integer> winners = new ArrayList<>();
+        for (int racer = 0; racer < outcomes.size(); racer++) {
+            Races.Outcome<T> o = outcomes.get(racer);
+            if (o.succeeded()) {
+                winners.add(racer);
+            } else if (!(o.failure() instanceof ConditionFailedException)) {
+                problems.add("key " + raceKey(round) + ": racer " + racer + "'s losing attempt must fail with "
+                        + "ConditionFailedException, but " + what + " failed with " + o.failure());
+            }
+        }
+        if (winners.size() != 1) {
+            problems.add("key " + raceKey(round) + ": " + winners.size() + " of " + outcomes.size() + " racers won (racers "
+                    + winners + "); exactly one may");
+        }
+        return winners;
+    }
+
+    private static void assertNoRaceProblems(List<String> problems, int rounds, String what, String likelyCause) {
+        if (!problems.isEmpty()) {
+            long several = problems.stream().filter(p -> p.contains(" racers won ") && !p.contains(": 0 of ")).count();
+            throw new AssertionError(problems.size() + " problems in " + rounds + " rounds of " + RACERS + " concurrent "
+                    + what + (several > 0 ? " (" + several + " keys with several winners: " + likelyCause + ")" : "")
+                    + ":\n  " + String.join("\n  ", problems.subList(0, Math.min(8, problems.size())))
+                    + (problems.size() > 8 ? "\n  ..." : ""));
         }
     }
 
@@ -437,7 +570,7 @@ public abstract class StorageContract extends KitBase {
             Page<String> first = await(s.query(Query.partition(pk("cd")).limit(2)));
             assertEquals(List.of("a", "b"), sks(first.items()));
             await(s.delete(pk("cd"), "b"));
-            Page<String> second = await(s.query(Query.partition(pk("cd")).limit(2).after(first.cursor().orElseThrow())));
+            Page<String> second = await(s.query(Query.partition(pk("cd")).limit(2).after(cursorOf(first, "4 items with limit 2"))));
             assertEquals(List.of("c", "d"), sks(second.items()));
         }
 
@@ -446,7 +579,7 @@ public abstract class StorageContract extends KitBase {
         void foreignCursor() {
             Store<String> s = strings();
             putAll(s, pk("fc"), List.of("a", "b", "c"));
-            String cursor = await(s.query(Query.partition(pk("fc")).limit(1))).cursor().orElseThrow();
+            String cursor = cursorOf(await(s.query(Query.partition(pk("fc")).limit(1))), "3 items with limit 1");
             awaitFailure(ValidationException.class, s.query(Query.partition(pk("other")).limit(1).after(cursor)));
             awaitFailure(ValidationException.class, s.query(Query.partition(pk("fc")).descending().limit(1).after(cursor)));
             awaitFailure(ValidationException.class, s.query(Query.partition(pk("fc")).prefix("a").limit(1).after(cursor)));
@@ -505,7 +638,8 @@ public abstract class StorageContract extends KitBase {
             List<String> all = IntStream.range(0, Limits.MAX_PAGE_SIZE + 50).mapToObj(i -> String.format("big%05d", i))
                     .collect(Collectors.toList());
             putAll(s, pk("big"), all);
-            assertEquals(all, sks(await(s.query(pk("big"), "big"))));
+            KitAssertions.assertKeys(all, sks(await(s.query(pk("big"), "big"))), "query(pk, \"big\") of "
+                    + all.size() + " items, more than one page of " + Limits.MAX_PAGE_SIZE);
         }
     }
 
@@ -537,7 +671,7 @@ public abstract class StorageContract extends KitBase {
             String max = emoji.repeat(512);
             assertEquals(2048, max.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
             await(s.put(Item.of(max, "x", "v")));
-            assertEquals("v", await(s.get(max, "x")).orElseThrow().value());
+            assertEquals("v", stored(s, max, "x").value());
             assertEquals(1, await(s.query(max, "")).size());
             await(s.delete(max, "x"));
             String over = bytes(2047) + "\u00E9";
@@ -580,12 +714,12 @@ public abstract class StorageContract extends KitBase {
             new java.util.Random(1).nextBytes(max);
             assertEquals(Limits.MAX_ITEM_BYTES, Limits.itemSize(keyBytes - 1, 1, max.length));
             await(s.put(Item.of(p, "a", max)));
-            assertArrayEquals(max, await(s.get(p, "a")).orElseThrow().value());
+            assertArrayEquals(max, stored(s, p, "a").value());
             byte[] over = new byte[max.length + 1];
             awaitFailure(ValidationException.class, s.put(Item.of(p, "b", over)));
             assertEquals(Optional.empty(), await(s.get(p, "b")));
             awaitFailure(ValidationException.class, s.put(Item.of(p, "a", over)));
-            assertArrayEquals(max, await(s.get(p, "a")).orElseThrow().value(), "a rejected overwrite leaves the old item");
+            assertArrayEquals(max, stored(s, p, "a").value(), "a rejected overwrite leaves the old item");
         }
     }
 
@@ -677,11 +811,11 @@ public abstract class StorageContract extends KitBase {
                     .check(a, Key.of(pk("t"), "checked"), Condition.ifVersion(1))
                     .commit());
             assertEquals(List.of(1L, 1L, 2L, 0L, 0L), versions);
-            assertEquals("n", await(a.get(pk("t"), "new")).orElseThrow().value());
-            assertEquals("m", await(b.get(pk("t"), "new")).orElseThrow().value());
-            assertEquals("y", await(a.get(pk("t"), "updated")).orElseThrow().value());
+            assertEquals("n", stored(a, pk("t"), "new").value());
+            assertEquals("m", stored(b, pk("t"), "new").value());
+            assertEquals("y", stored(a, pk("t"), "updated").value());
             assertEquals(Optional.empty(), await(a.get(pk("t"), "gone")));
-            assertEquals(1, await(a.get(pk("t"), "checked")).orElseThrow().version(), "a check writes nothing");
+            assertEquals(1, stored(a, pk("t"), "checked").version(), "a check writes nothing");
         }
 
         @Test
@@ -773,7 +907,7 @@ public abstract class StorageContract extends KitBase {
             await(s.put(Item.of(pk("x"), "later", "v").withExpiry(at.plusSeconds(3600))));
             await(s.put(Item.of(pk("x"), "never", "v")));
             clock.advance(Duration.ofSeconds(59));
-            assertEquals(Optional.of(at), await(s.get(pk("x"), "soon")).orElseThrow().expiresAt());
+            assertEquals(Optional.of(at), stored(s, pk("x"), "soon").expiresAt());
             clock.advance(Duration.ofSeconds(1));
             assertEquals(Optional.empty(), await(s.get(pk("x"), "soon")), "an item is expired from its expiry instant on");
             assertEquals(List.of("later", "never"), sks(await(s.query(pk("x"), ""))));
@@ -796,8 +930,8 @@ public abstract class StorageContract extends KitBase {
             awaitFailure(ConditionFailedException.class, s.put(Item.of(pk("xc"), "k", "x"), Condition.ifExists()));
             Item<String> fresh = await(s.putIfAbsent(Item.of(pk("xc"), "k", "new")));
             assertEquals(1, fresh.version());
-            assertEquals("new", await(s.get(pk("xc"), "k")).orElseThrow().value());
-            assertTrue(await(s.get(pk("xc"), "k")).orElseThrow().expiresAt().isEmpty());
+            assertEquals("new", stored(s, pk("xc"), "k").value());
+            assertTrue(stored(s, pk("xc"), "k").expiresAt().isEmpty());
         }
 
         @Test
@@ -822,10 +956,10 @@ public abstract class StorageContract extends KitBase {
             await(s.put(Item.of(pk("xb"), "live", "a").withExpiry(clock.instant().plusSeconds(60))));
             clock.advance(Duration.ofSeconds(5));
             await(s.batchPut(List.of(Item.of(pk("xb"), "dead", "c"), Item.of(pk("xb"), "live", "b"))));
-            Item<String> dead = await(s.get(pk("xb"), "dead")).orElseThrow();
+            Item<String> dead = stored(s, pk("xb"), "dead");
             assertEquals(1, dead.version(), "a batch put over an expired item starts again at version 1");
             assertEquals("c", dead.value());
-            Item<String> live = await(s.get(pk("xb"), "live")).orElseThrow();
+            Item<String> live = stored(s, pk("xb"), "live");
             assertEquals(2, live.version(), "a batch put over a live item increments its version");
             assertTrue(live.expiresAt().isEmpty(), "a batch put without expiry clears the earlier one");
             clock.advance(Duration.ofSeconds(120));
@@ -841,7 +975,7 @@ public abstract class StorageContract extends KitBase {
             Item<String> written = await(s.put(Item.of(pk("xp"), "k", "v").withExpiry(at)));
             Instant truncated = Instant.ofEpochSecond(at.getEpochSecond());
             assertEquals(Optional.of(truncated), written.expiresAt());
-            assertEquals(Optional.of(truncated), await(s.get(pk("xp"), "k")).orElseThrow().expiresAt());
+            assertEquals(Optional.of(truncated), stored(s, pk("xp"), "k").expiresAt());
             await(s.put(Item.of(pk("xp"), "k", "v")));
             clock.advance(Duration.ofSeconds(200));
             assertTrue(await(s.get(pk("xp"), "k")).isPresent(), "a put without expiry clears an earlier expiry");
@@ -906,7 +1040,10 @@ public abstract class StorageContract extends KitBase {
             Store<String> s = strings();
             await(s.put(Item.of(pk("dur"), "x", "kept")));
             reopen();
-            assertEquals("kept", await(strings().get(pk("dur"), "x")).orElseThrow().value());
+            assertEquals("kept", await(strings().get(pk("dur"), "x")).orElseThrow(() -> new AssertionError(
+                    "an item written and acknowledged before close is missing after reopening: the backend does not keep "
+                    + "data across close and open. If that is by design (an in-memory engine), override persistent() "
+                    + "to return false, and the kit skips this test by name")).value());
         }
     }
 

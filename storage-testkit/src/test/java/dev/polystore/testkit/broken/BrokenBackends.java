@@ -3,9 +3,9 @@ package dev.polystore.testkit.broken;
 import dev.polystore.spi.ForwardingStorageBackend;
 
 import dev.polystore.Condition;
+import dev.polystore.ConditionFailedException;
 import dev.polystore.Direction;
 import dev.polystore.KeyRange;
-import dev.polystore.internal.Keys;
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
@@ -71,7 +71,7 @@ final class BrokenBackends {
 
         @Override
         public StorageBackend open(ProviderContext context) {
-            return new ReQueryingBackend(new MemoryBackend(context.clock()), Keys::compareUtf8, LikePrefix::like);
+            return new ReQueryingBackend(new MemoryBackend(context.clock()), dev.polystore.spi.SortKeys::compare, LikePrefix::like);
         }
 
         static boolean like(String sk, String prefix) {
@@ -86,6 +86,86 @@ final class BrokenBackends {
                 }
             }
             return sk.matches("(?s)" + regex + ".*");
+        }
+    }
+
+    /** The I/O threads of the two engines below, which complete their reads as a client library would. */
+    private static final java.util.concurrent.ExecutorService ENGINE_THREADS = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "broken-engine-io");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * A read completed on an engine thread, as an asynchronous client (a network driver, an
+     * engine with its own I/O threads) completes it: the caller's next step runs in the callback.
+     */
+    static CompletableFuture<java.util.Optional<RawItem>> readOnEngineThread(StorageBackend engine, String table,
+            dev.polystore.Key key) {
+        return CompletableFuture.supplyAsync(() -> engine.get(table, key).join(), ENGINE_THREADS);
+    }
+
+    /**
+     * Checks a delete's condition against a separate read, then deletes unconditionally: two
+     * "if version" deletes of one item can both win. The read and the delete are each atomic;
+     * the pair is not (no lock, no conditional engine call).
+     */
+    public static final class NonAtomicConditionalDelete implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokendelete";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            return new ForwardingStorageBackend(new MemoryBackend(context.clock())) {
+                @Override
+                public CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
+                    if (delete.condition().kind() == Condition.Kind.NONE) {
+                        return delegate.delete(delete);
+                    }
+                    return readOnEngineThread(delegate, delete.table(), delete.key()).thenCompose(current -> {
+                        if (!delete.condition().holds(current.map(RawItem::version).orElse(0L))) {
+                            return CompletableFuture.failedFuture(new ConditionFailedException("condition "
+                                    + delete.condition() + " failed for " + delete.key(), delete.key(), -1, null));
+                        }
+                        return delegate.delete(new WriteOp.Delete(delete.table(), delete.key(), Condition.none()))
+                                .thenApply(deleted -> true);
+                    });
+                }
+            };
+        }
+    }
+
+    /**
+     * Checks a put's condition against a separate read, then writes unconditionally: the missing
+     * lock of a naive engine, so two "if absent" puts of one key can both win.
+     */
+    public static final class UnlockedPut implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokenputlock";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            return new ForwardingStorageBackend(new MemoryBackend(context.clock())) {
+                @Override
+                public CompletableFuture<Long> put(WriteOp.Put put) {
+                    if (put.condition().kind() == Condition.Kind.NONE) {
+                        return delegate.put(put);
+                    }
+                    return readOnEngineThread(delegate, put.table(), put.key()).thenCompose(current -> {
+                        if (!put.condition().holds(current.map(RawItem::version).orElse(0L))) {
+                            return CompletableFuture.failedFuture(new ConditionFailedException("condition "
+                                    + put.condition() + " failed for " + put.key(), put.key(), -1, null));
+                        }
+                        return delegate.put(new WriteOp.Put(put.table(), put.key(), put.payload(), put.expiresAt(),
+                                Condition.none()));
+                    });
+                }
+            };
         }
     }
 

@@ -53,4 +53,18 @@ final class BrokenRuns {
             return "brokenexpiry";
         }
     }
+
+    static class NonAtomicDeleteRun extends Base {
+        @Override
+        String backend() {
+            return "brokendelete";
+        }
+    }
+
+    static class UnlockedPutRun extends Base {
+        @Override
+        String backend() {
+            return "brokenputlock";
+        }
+    }
 }

@@ -82,4 +82,21 @@ class KitCatchesBrokenBackendsTest {
         assertCaught(f, Set.of("expiredIsAbsent"), "expected: <[later, never]>");
         assertTrue(f.keySet().stream().collect(Collectors.toSet()).size() < 10, "only expiry tests should fail: " + f.keySet());
     }
+
+    @Test
+    @DisplayName("a conditional delete that checks the version, then deletes, without atomicity is caught")
+    void nonAtomicConditionalDelete() {
+        Map<String, String> f = failures(BrokenRuns.NonAtomicDeleteRun.class);
+        assertCaught(f, Set.of("deleteRace"), "several winners: the conditional delete checks the version, then deletes");
+        assertFalse(f.containsKey("createRace"), "unrelated tests must still pass: " + f.keySet());
+        assertFalse(f.containsKey("conditionalDelete"), "the bug shows only under concurrency: " + f.keySet());
+    }
+
+    @Test
+    @DisplayName("a conditional put without a lock around its check and write is caught")
+    void unlockedPut() {
+        Map<String, String> f = failures(BrokenRuns.UnlockedPutRun.class);
+        assertCaught(f, Set.of("createRace"), "several winners: the check that the key is absent is not atomic");
+        assertFalse(f.containsKey("ifAbsent"), "the bug shows only under concurrency: " + f.keySet());
+    }
 }
