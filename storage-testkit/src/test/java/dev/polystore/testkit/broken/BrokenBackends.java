@@ -169,6 +169,24 @@ final class BrokenBackends {
         }
     }
 
+    /** Returns each page without a resume position, as if every page were the last. */
+    public static final class NoResumePosition implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokennoresume";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            return new ForwardingStorageBackend(new MemoryBackend(context.clock())) {
+                @Override
+                public CompletableFuture<RawPage> query(QuerySpec query) {
+                    return delegate.query(query).thenApply(page -> new RawPage(page.items(), null));
+                }
+            };
+        }
+    }
+
     /** Declares EXPIRY but returns expired items from queries (forgets the filter). */
     public static final class LeaksExpired implements StorageProvider {
         @Override

@@ -67,4 +67,19 @@ final class BrokenRuns {
             return "brokenputlock";
         }
     }
+
+    static class NoResumePositionRun extends Base {
+        @Override
+        String backend() {
+            return "brokennoresume";
+        }
+    }
+
+    /** The memory backend with the durability test left on, as an author who forgot persistent() would. */
+    static class ForgotPersistentRun extends StorageContract {
+        @Override
+        protected StorageConfig config(Path tempDir) {
+            return StorageConfig.builder().backend("memory").build();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.polystore.testkit.broken;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -98,5 +99,23 @@ class KitCatchesBrokenBackendsTest {
         Map<String, String> f = failures(BrokenRuns.UnlockedPutRun.class);
         assertCaught(f, Set.of("createRace"), "several winners: the check that the key is absent is not atomic");
         assertFalse(f.containsKey("ifAbsent"), "the bug shows only under concurrency: " + f.keySet());
+    }
+
+    @Test
+    @DisplayName("pages without a resume position are caught, and the message says so")
+    void noResumePosition() {
+        Map<String, String> f = failures(BrokenRuns.NoResumePositionRun.class);
+        assertCaught(f, Set.of("cursorAfterDelete", "largePartition"), "returned no resume position");
+        assertTrue(f.get("largePartition").contains("expected 1050 keys, got "), f.get("largePartition"));
+        assertTrue(f.get("largePartition").length() < 2000, "the message lists a few keys, not all 1,050: "
+                + f.get("largePartition").length() + " characters");
+    }
+
+    @Test
+    @DisplayName("an in-memory engine that does not override persistent() is told to")
+    void forgotPersistent() {
+        Map<String, String> f = failures(BrokenRuns.ForgotPersistentRun.class);
+        assertEquals(Set.of("durableAcrossReopen"), f.keySet());
+        assertTrue(f.get("durableAcrossReopen").contains("override persistent() to return false"), f.get("durableAcrossReopen"));
     }
 }
