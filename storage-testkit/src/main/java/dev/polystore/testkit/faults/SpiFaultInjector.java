@@ -36,8 +36,9 @@ import java.util.function.Supplier;
  *       cannot tell: {@link OutcomeUnknownException} for a write (it was not applied),
  *       {@link UnavailableException} for a read.</li>
  * </ul>
- * A fault on {@code close} makes it throw (a backend whose release failed): before delegating
- * for the "not applied" kinds, after it for {@link #RESPONSE_LOST}.
+ * A fault of any kind on {@code close} delegates it (so the backend still finishes or fails its
+ * pending operations, as the SPI requires) and then throws {@link UnavailableException}: a
+ * backend whose release reported an error, which the API layer must absorb.
  *
  * <p>Besides {@link #arm(long, FaultKind)} ("the n-th call from now"), {@link #armOn(String, int,
  * FaultKind)} arms the n-th call of one SPI method, for targeted tests. Thread-safe.
@@ -226,13 +227,9 @@ public class SpiFaultInjector extends ForwardingStorageBackend implements FaultI
     @Override
     public void close() {
         FaultKind kind = decide("close");
-        if (kind == null) {
-            delegate.close();
-            return;
+        delegate.close();
+        if (kind != null) {
+            throw new UnavailableException("injected fault: releasing the backend failed (" + kind.name() + ")", null);
         }
-        if (kind == RESPONSE_LOST) {
-            delegate.close();
-        }
-        throw new UnavailableException("injected fault: close failed (" + kind.name() + ")", null);
     }
 }

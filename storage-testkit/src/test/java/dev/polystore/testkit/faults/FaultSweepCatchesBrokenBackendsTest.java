@@ -63,6 +63,11 @@ class FaultSweepCatchesBrokenBackendsTest {
      */
     static final class WedgedAfterFailureRun extends Run {
         @Override
+        protected String backendLabel() {
+            return "brokenwedged";
+        }
+
+        @Override
         StorageBackend broken(StorageBackend injected) {
             AtomicBoolean wedged = new AtomicBoolean();
             return new ForwardingStorageBackend(injected) {
@@ -86,6 +91,11 @@ class FaultSweepCatchesBrokenBackendsTest {
      * its own): a failure part-way leaves some written and is reported as "not written".
      */
     static final class HalfAppliedTransactionRun extends Run {
+        @Override
+        protected String backendLabel() {
+            return "brokenhalftx";
+        }
+
         @Override
         StorageBackend broken(StorageBackend injected) {
             return new ForwardingStorageBackend(injected) {
@@ -133,6 +143,11 @@ class FaultSweepCatchesBrokenBackendsTest {
      * ({@link UnavailableException}), inviting a blind retry: the 2xx-without-body bug.
      */
     static final class LostAnswerAsNotWrittenRun extends Run {
+        @Override
+        protected String backendLabel() {
+            return "brokenlostanswer";
+        }
+
         @Override
         StorageBackend broken(StorageBackend injected) {
             Function<Throwable, Throwable> misread = e -> Futures.unwrap(e) instanceof OutcomeUnknownException u
