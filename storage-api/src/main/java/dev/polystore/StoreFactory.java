@@ -9,6 +9,7 @@ import dev.polystore.spi.StorageProvider;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * Opens a {@link Storage} on the backend a configuration names. Backends are found with
@@ -49,6 +50,19 @@ public final class StoreFactory {
 
     /** Opens the storage {@code config} describes, as it is (no overrides applied). */
     public static Storage open(StorageConfig config) {
+        return open(config, UnaryOperator.identity());
+    }
+
+    /**
+     * Opens the storage {@code config} describes, with the backend wrapped by {@code wrap} before
+     * the API layer is put over it: for tests that inject faults between the API and a backend
+     * found by name, and for decorating a backend in code (usually a
+     * {@link dev.polystore.spi.ForwardingStorageBackend}). The wrapper is closed with the storage.
+     *
+     * @param wrap returns the backend the API layer uses; given the backend the provider opened
+     */
+    public static Storage open(StorageConfig config, UnaryOperator<StorageBackend> wrap) {
+        Objects.requireNonNull(wrap, "wrap");
         for (String key : config.values().keySet()) {
             if (!key.contains(".") && !key.equals("backend")) {
                 throw new ConfigurationException("unknown key storage." + key + " in " + config.origin()
@@ -63,7 +77,14 @@ public final class StoreFactory {
             throw new ConfigurationException("provider '" + name + "' (" + provider.getClass().getName()
                     + ") returned no backend");
         }
-        return new DefaultStorage(name, backend, config.clock());
+        StorageBackend wrapped;
+        try {
+            wrapped = Objects.requireNonNull(wrap.apply(backend), "the wrapper returned no backend");
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        return new DefaultStorage(name, wrapped, config.clock());
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.polystore.testkit.domain;
 import static dev.polystore.testkit.domain.Await.await;
 import static dev.polystore.testkit.domain.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.polystore.Capability;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.DialogueStore;
+import dev.polystore.Key;
 import dev.polystore.NotFoundException;
 import dev.polystore.UnsupportedCapabilityException;
 import dev.polystore.ValidationException;
@@ -88,6 +90,19 @@ public abstract class DialogueStoreContract extends DomainContract {
         return new TensionEvent(null, to, actor, clock.instant(), round, reason);
     }
 
+    /**
+     * A domain store's condition failure speaks of the domain: the entity that clashed, its key, and
+     * no index of an operation in a transaction the caller never built (nor such an error as cause).
+     */
+    static void assertSpeaksOfTheDomain(ConditionFailedException e, String names, Key key) {
+        assertTrue(e.getMessage().contains(names), "the message names " + names + ": " + e.getMessage());
+        assertEquals(Optional.of(key), e.key(), "the key of the entity that clashed");
+        assertEquals(java.util.OptionalInt.empty(), e.operationIndex(),
+                "no index of an operation the caller never built: " + e);
+        assertFalse(e.getCause() instanceof ConditionFailedException,
+                "no internal transaction's condition failure as cause: " + e.getCause());
+    }
+
     @Nested
     @DisplayName("dialogues")
     class Dialogues {
@@ -125,11 +140,12 @@ public abstract class DialogueStoreContract extends DomainContract {
         }
 
         @Test
-        @DisplayName("creating a dialogue whose id exists fails with ConditionFailedException and changes nothing")
+        @DisplayName("creating a dialogue whose id exists fails with ConditionFailedException naming the id, and changes nothing")
         void duplicate() {
             Dialogue first = await(dialogues.createDialogue(id("d"), "first"));
             clock.advance(Duration.ofSeconds(5));
-            failure(ConditionFailedException.class, dialogues.createDialogue(id("d"), "second"));
+            ConditionFailedException e = failure(ConditionFailedException.class, dialogues.createDialogue(id("d"), "second"));
+            assertSpeaksOfTheDomain(e, "dialogue '" + id("d") + "'", Key.of("dlg#" + id("d"), "D"));
             assertEquals(Optional.of(first), await(dialogues.getDialogue(id("d"))));
         }
 
@@ -188,8 +204,9 @@ public abstract class DialogueStoreContract extends DomainContract {
         void perspectiveClash() {
             Perspective p = new Perspective("P01", id("d"), 1, "ada", "first", "b");
             await(dialogues.registerPerspective(p));
-            failure(ConditionFailedException.class, dialogues.registerPerspective(
+            ConditionFailedException e = failure(ConditionFailedException.class, dialogues.registerPerspective(
                     new Perspective("P01", id("d"), 2, "bob", "second", "b")));
+            assertSpeaksOfTheDomain(e, "perspective 'P01'", Key.of("dlg#" + id("d"), "P#P01"));
             assertEquals(Optional.of(p), await(dialogues.getPerspective(id("d"), "P01")));
         }
 
@@ -202,7 +219,9 @@ public abstract class DialogueStoreContract extends DomainContract {
             assertEquals(List.of(new TensionEvent(null, TensionStatus.OPEN, "ada", clock.instant(), 2, "raised")),
                     t.history());
             assertEquals(Optional.of(t), await(dialogues.getTension(id("d"), "T01")));
-            failure(ConditionFailedException.class, dialogues.registerTension(id("d"), "T01", 1, "x", "y", "bob"));
+            ConditionFailedException e = failure(ConditionFailedException.class,
+                    dialogues.registerTension(id("d"), "T01", 1, "x", "y", "bob"));
+            assertSpeaksOfTheDomain(e, "tension 'T01'", Key.of("dlg#" + id("d"), "T#T01#"));
             assertEquals(Optional.of(t), await(dialogues.getTension(id("d"), "T01")));
             assertEquals(Optional.empty(), await(dialogues.getTension(id("d"), "T02")));
         }
@@ -245,8 +264,10 @@ public abstract class DialogueStoreContract extends DomainContract {
         void staleVersion() {
             await(dialogues.registerTension(id("d"), "T01", 1, "Cost", "d", "ada"));
             await(dialogues.updateTensionStatus(id("d"), "T01", 1, event(TensionStatus.ADDRESSED, "bob", 1, "a")));
-            failure(ConditionFailedException.class, dialogues.updateTensionStatus(id("d"), "T01", 1,
-                    event(TensionStatus.RESOLVED, "cy", 1, "b")));
+            ConditionFailedException e = failure(ConditionFailedException.class, dialogues.updateTensionStatus(id("d"),
+                    "T01", 1, event(TensionStatus.RESOLVED, "cy", 1, "b")));
+            assertSpeaksOfTheDomain(e, "tension 'T01'", Key.of("dlg#" + id("d"), "T#T01#"));
+            assertTrue(e.getMessage().contains("version 2, not 1"), e.getMessage());
             Tension t = Await.found(dialogues.getTension(id("d"), "T01"), "dialogues.getTension(id(\"d\"), \"T01\")");
             assertEquals(2, t.version());
             assertEquals(2, t.history().size());
