@@ -56,7 +56,10 @@ final class Sqlite {
      * (to {@code (gate, n)} of {@code store}) is held in its {@code BEGIN IMMEDIATE} while
      * {@code submit} queues the writes, then released; the writer takes everything queued as its
      * next group. The writes must be queued synchronously by {@code submit} (as puts,
-     * transactions and batches of one chunk are). @return what {@code submit} returned
+     * transactions and batches of one chunk are). The gate write itself runs one
+     * {@code BEGIN IMMEDIATE}, a read of the item's state, one upsert and one {@code COMMIT}
+     * before the group: a fault armed for those calls must skip them ({@code arm(2, …)}).
+     * @return what {@code submit} returned
      */
     static <T> T inOneGroup(Store<String> store, JdbcFaults faults, java.util.function.Supplier<T> submit) {
         JdbcFaults.Gate gate = faults.hold(WRITER_BEGIN);
