@@ -460,8 +460,9 @@ final class Writer {
         }
         lost.decided = true;
         if (mayRetry) {
+            // Never a key in a log line: the kind of the failure only.
             LOG.debug("SQLite lost the transaction of a group of {} writes after a failure of one ({}); running the "
-                    + "other {} again", group.size(), lost.failure.getMessage(), others.size());
+                    + "other {} again", group.size(), lost.failure.getClass().getSimpleName(), others.size());
             return others;
         }
         for (int i = 0; i < group.size(); i++) {
@@ -616,7 +617,7 @@ final class Writer {
             cache.execute("RELEASE op");
             return true;
         } catch (SQLException e) {
-            LOG.debug("SQLite lost the group transaction after a failed write ({}): {}", r.what(), e.getMessage());
+            LOG.debug("SQLite lost the group transaction after a failed write: {}", e.getMessage());
             return false;
         }
     }

@@ -43,7 +43,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * — through the same cached statement — succeeds, on the same {@link Storage}.
  */
 class StatementEvictionTest {
-    private static final Map<String, String> SETTINGS = Map.of("expiry_purge_interval_s", "0", "readers", "1");
+    // NORMAL: no fsync per commit (the statements, not durability, are under test here).
+    private static final Map<String, String> SETTINGS = Map.of("expiry_purge_interval_s", "0", "readers", "1",
+            "synchronous", "NORMAL");
 
     @TempDir
     Path dir;
