@@ -72,9 +72,7 @@ final class Errors {
         if (t instanceof StoreException se) {
             return se;
         }
-        boolean definiteRefusal = t instanceof AwsServiceException ase && ase.statusCode() >= 400
-                && ase.statusCode() < 500;
-        if (definiteRefusal ? log.earlierAttemptMayHaveApplied() : log.mayHaveApplied(t)) {
+        if (log.mayHaveApplied()) {
             return new OutcomeUnknownException(what + " may or may not have been applied: " + log
                     + ", ending with " + describe(t) + ". Read the item to learn its state.", key, t);
         }

@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -39,15 +41,29 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * know it up front. For unconditional and "if exists" puts the current versions are read first
  * (one consistent {@code BatchGetItem}) and each such put is sent with a condition pinning what
  * was read ("version = v", or "absent or expired"), so its new version is known too. If
- * another writer changes one of those items in between, DynamoDB cancels the transaction,
- * nothing is written, and it is tried again with fresh reads, at most {@value #ROUNDS} rounds.
- * A failed condition of the caller's is a {@link ConditionFailedException} carrying the index
- * from the cancellation reasons. Thread-safe.
+ * another writer changes one of those items in between, DynamoDB cancels the transaction and
+ * nothing is written.
+ *
+ * <p><b>Contention.</b> A cancellation returns each stale item as it now is
+ * ({@code ReturnValuesOnConditionCheckFailure = ALL_OLD}), so the next round pins the version
+ * learned from it and is sent at once, without reading again (a read is needed again only
+ * when DynamoDB reports a conflicting transaction, which returns no item). From the third round
+ * on, rounds are spaced by exponential backoff with full jitter ({@value #BACKOFF_BASE_MS} ms
+ * doubling, at most {@value #BACKOFF_MAX_MS} ms), so writers contending for one hot item spread
+ * out instead of colliding again. After {@value #ROUNDS} cancelled rounds the transaction fails
+ * with the retryable {@link UnavailableException}, nothing written. A failed condition of the
+ * caller's is a {@link ConditionFailedException} carrying the index from the cancellation
+ * reasons. Thread-safe.
  */
 final class Transactions {
     private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
-    /** Rounds of read-then-commit for transactions whose reads went stale. */
-    static final int ROUNDS = 5;
+    /** Rounds of a transaction whose pinned versions went stale, before it gives up. */
+    static final int ROUNDS = 25;
+    /** Backoff between rounds from the third on: full jitter over [0, min(max, base * 2^(round - 3))]. */
+    static final long BACKOFF_BASE_MS = 4;
+    static final long BACKOFF_MAX_MS = 250;
+    /** Rounds sent without any backoff (the version learned from the cancellation is fresh). */
+    private static final int ROUNDS_WITHOUT_BACKOFF = 2;
 
     private final DynamoDbAsyncClient dynamo;
     private final Clock clock;
@@ -55,26 +71,29 @@ final class Transactions {
     private final Function<Map<String, List<Map<String, AttributeValue>>>,
             CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads;
     private final WriteTokens tokens;
+    private final Timeouts timeouts;
 
     /**
      * @param tables the DynamoDB table name of a store
      * @param reads consistent reads of at most 100 keys over any tables, by table name
      * @param tokens the backend's token source: one token per round, used as the client request
      *        token and as every item's write token
+     * @param timeouts the request timeouts (transactions are bulk requests)
      */
     Transactions(DynamoDbAsyncClient dynamo, Clock clock, UnaryOperator<String> tables,
                  Function<Map<String, List<Map<String, AttributeValue>>>,
                          CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads,
-                 WriteTokens tokens) {
+                 WriteTokens tokens, Timeouts timeouts) {
         this.dynamo = dynamo;
         this.clock = clock;
         this.tables = tables;
         this.reads = reads;
         this.tokens = tokens;
+        this.timeouts = timeouts;
     }
 
     /** Commits {@code operations} all or nothing; see the class description. */
-    CompletableFuture<List<Long>> commit(List<WriteOp> operations) {
+    CompletableFuture<List<Long>> commit(List<WriteOp> operations, InFlight.Call call) {
         if (operations.size() > DynamoDbBackend.MAX_TRANSACTION_ITEMS) {
             return CompletableFuture.failedFuture(new ValidationException("transaction has " + operations.size()
                     + " operations; DynamoDB allows at most " + DynamoDbBackend.MAX_TRANSACTION_ITEMS + ": split it"));
@@ -88,7 +107,7 @@ final class Transactions {
             return CompletableFuture.failedFuture(new ValidationException("transaction is " + bytes
                     + " bytes encoded; DynamoDB allows at most " + DynamoDbBackend.MAX_TRANSACTION_BYTES + ": split it"));
         }
-        return DynamoDbBackend.guard(() -> transactRound(operations, 1));
+        return DynamoDbBackend.guard(() -> readThenCommit(operations, call, 1));
     }
 
     /** What one round of a transaction sends, and what it learns from a cancellation. */
@@ -100,7 +119,8 @@ final class Transactions {
         ConditionFailedException failedEarly;
     }
 
-    private CompletableFuture<List<Long>> transactRound(List<WriteOp> ops, int round) {
+    /** Reads the items of the puts that need their current version, then commits. */
+    private CompletableFuture<List<Long>> readThenCommit(List<WriteOp> ops, InFlight.Call call, int round) {
         Map<String, List<Map<String, AttributeValue>>> toRead = new HashMap<>();
         for (WriteOp op : ops) {
             if (op instanceof WriteOp.Put p && needsRead(p.condition())) {
@@ -113,31 +133,41 @@ final class Transactions {
             }
             return m;
         });
-        return reads.thenCompose(current -> {
-            long now = clock.instant().getEpochSecond();
-            String token = tokens.next();
-            Plan plan = plan(ops, current, now, token);
-            if (plan.failedEarly != null) {
-                return CompletableFuture.failedFuture(plan.failedEarly);
+        return reads.thenCompose(current -> commitRound(ops, call, current, round));
+    }
+
+    /**
+     * One {@code TransactWriteItems} pinning {@code current} (the items read or learned, by
+     * table and key; absent keys have no item).
+     */
+    private CompletableFuture<List<Long>> commitRound(List<WriteOp> ops, InFlight.Call call,
+                                                      Map<Key, Map<String, AttributeValue>> current, int round) {
+        long now = clock.instant().getEpochSecond();
+        String token = tokens.next();
+        Plan plan = plan(ops, current, now, token);
+        if (plan.failedEarly != null) {
+            return CompletableFuture.failedFuture(plan.failedEarly);
+        }
+        AttemptLog log = call.newLog();
+        TransactWriteItemsRequest request = TransactWriteItemsRequest.builder()
+                .transactItems(plan.items)
+                .clientRequestToken(token)
+                .overrideConfiguration(timeouts.bulk(log))
+                .build();
+        return dynamo.transactWriteItems(request).handle((r, e) -> {
+            if (e == null) {
+                if (round > 1) {
+                    LOG.debug("Transaction committed in round {}", round);
+                }
+                return CompletableFuture.completedFuture(List.copyOf(plan.versions));
             }
-            AttemptLog log = new AttemptLog();
-            TransactWriteItemsRequest request = TransactWriteItemsRequest.builder()
-                    .transactItems(plan.items)
-                    .clientRequestToken(token)
-                    .overrideConfiguration(log.override())
-                    .build();
-            return dynamo.transactWriteItems(request).handle((r, e) -> {
-                if (e == null) {
-                    return CompletableFuture.completedFuture(List.copyOf(plan.versions));
-                }
-                Throwable t = Errors.unwrap(e);
-                if (t instanceof TransactionCanceledException tce && tce.hasCancellationReasons()) {
-                    return cancelled(ops, plan, tce, token, now, log, round);
-                }
-                return CompletableFuture.<List<Long>>failedFuture(
-                        Errors.write("transaction of " + ops.size() + " operations", null, t, log));
-            }).thenCompose(f -> f);
-        });
+            Throwable t = Errors.unwrap(e);
+            if (t instanceof TransactionCanceledException tce && tce.hasCancellationReasons()) {
+                return cancelled(ops, call, plan, current, tce, token, now, log, round);
+            }
+            return CompletableFuture.<List<Long>>failedFuture(
+                    Errors.write("transaction of " + ops.size() + " operations", null, t, log));
+        }).thenCompose(f -> f);
     }
 
     private static boolean needsRead(Condition c) {
@@ -229,11 +259,14 @@ final class Transactions {
         return plan;
     }
 
-    private CompletableFuture<List<Long>> cancelled(List<WriteOp> ops, Plan plan, TransactionCanceledException e,
-                                                    String token, long now, AttemptLog log, int round) {
+    private CompletableFuture<List<Long>> cancelled(List<WriteOp> ops, InFlight.Call call, Plan plan,
+                                                    Map<Key, Map<String, AttributeValue>> current,
+                                                    TransactionCanceledException e, String token, long now,
+                                                    AttemptLog log, int round) {
         List<CancellationReason> reasons = e.cancellationReasons();
         boolean stale = false;
         boolean conflict = false;
+        Map<Key, Map<String, AttributeValue>> learned = new HashMap<>(current);
         for (int i = 0; i < reasons.size() && i < ops.size(); i++) {
             CancellationReason reason = reasons.get(i);
             String code = reason.code() == null ? "None" : reason.code();
@@ -255,7 +288,14 @@ final class Transactions {
                         }
                         return CompletableFuture.failedFuture(DynamoDbBackend.conditionFailed(ops.get(i), item, now, i, e));
                     }
+                    // A pinned version went stale: the reason carries the item as it is now (none if deleted).
                     stale = true;
+                    Key key = tableKey(tables.apply(ops.get(i).table()), ops.get(i).key());
+                    if (item == null || item.isEmpty()) {
+                        learned.remove(key);
+                    } else {
+                        learned.put(key, item);
+                    }
                     break;
                 case "TransactionConflict":
                     conflict = true;
@@ -274,14 +314,27 @@ final class Transactions {
                             + "; nothing was written", e));
             }
         }
-        if ((stale || conflict) && round < ROUNDS) {
-            LOG.debug("Transaction round {} cancelled ({}); retrying with fresh reads", round,
-                    stale ? "versions read went stale" : "conflicting transaction");
-            return DynamoDbBackend.delay(round - 1).thenCompose(v -> transactRound(ops, round + 1));
+        if (!(stale || conflict) || round >= ROUNDS) {
+            return CompletableFuture.failedFuture(new UnavailableException("transaction of " + ops.size()
+                    + " operations kept conflicting with concurrent writes (" + round + " rounds); nothing was written, "
+                    + "retry later", e));
         }
-        return CompletableFuture.failedFuture(new UnavailableException("transaction of " + ops.size()
-                + " operations kept conflicting with concurrent writes (" + round + " rounds); nothing was written, "
-                + "retry later", e));
+        LOG.debug("Transaction round {} cancelled ({}); retrying", round,
+                conflict ? "conflicting transaction, reading again" : "versions went stale, pinning the ones learned");
+        boolean readAgain = conflict;
+        return backoff(round).thenCompose(v -> readAgain
+                ? readThenCommit(ops, call, round + 1)
+                : commitRound(ops, call, learned, round + 1));
+    }
+
+    /** No wait for the first rounds, then exponential backoff with full jitter, without blocking a thread. */
+    static CompletableFuture<Void> backoff(int round) {
+        if (round < ROUNDS_WITHOUT_BACKOFF) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(round - ROUNDS_WITHOUT_BACKOFF, 16));
+        long millis = ThreadLocalRandom.current().nextLong(cap + 1);
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS));
     }
 
     /** Consistent reads of keys over several tables, keyed by table and key. */

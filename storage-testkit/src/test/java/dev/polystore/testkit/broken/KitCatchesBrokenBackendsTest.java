@@ -1,5 +1,6 @@
 package dev.polystore.testkit.broken;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -73,6 +74,22 @@ class KitCatchesBrokenBackendsTest {
     void likePrefix() {
         Map<String, String> f = failures(BrokenRuns.LikePrefixRun.class);
         assertCaught(f, Set.of("literalPrefix"), "expected: <[a%, a%b]>");
+    }
+
+    @Test
+    @DisplayName("a close() that returns while calls are still in flight is caught")
+    void closesEarly() {
+        Map<String, String> f = failures(BrokenRuns.ClosesEarlyRun.class);
+        assertCaught(f, Set.of("closeWhileBusy"), "futures were still pending when close() returned");
+        assertEquals(Set.of("closeWhileBusy"), f.keySet(), "only the close-while-busy test should fail: " + f.keySet());
+    }
+
+    @Test
+    @DisplayName("transactions that give up on a hot key after one lost race are caught")
+    void hotKeyGivesUp() {
+        Map<String, String> f = failures(BrokenRuns.HotKeyGivesUpRun.class);
+        assertCaught(f, Set.of("hotKey"), "ordinary contention must not fail a transaction");
+        assertEquals(Set.of("hotKey"), f.keySet(), "only the hot-key test should fail: " + f.keySet());
     }
 
     @Test
