@@ -87,7 +87,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * know their new version up front; for unconditional and "if exists" puts the current versions
  * are read first (consistent {@code BatchGetItem}) and turned into version conditions; if
  * another writer gets in between, the transaction is cancelled and tried again with fresh
- * reads, at most {@value Transactions#ROUNDS} times.
+ * reads (pinning the versions the cancellation returned), within the bulk call timeout; see
+ * {@link Transactions} for how contention on one item is kept from failing transactions.
  *
  * <p><b>Batches.</b> {@code BatchGetItem} in chunks of 100 and {@code BatchWriteItem} (for
  * deletes) in chunks of 25, unprocessed keys retried with exponential backoff and jitter at most
@@ -150,7 +151,8 @@ final class DynamoDbBackend implements StorageBackend {
         this.clock = clock;
         this.batchRetries = batchRetries;
         this.timeouts = new Timeouts(settings);
-        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads, tokens, timeouts);
+        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads, tokens, timeouts,
+                settings.bulkCallTimeout());
     }
 
     @Override

@@ -37,6 +37,8 @@ final class InFlight {
         private final boolean composite;
         private final CompletableFuture<?> result;
         private final List<AttemptLog> logs = new CopyOnWriteArrayList<>();
+        /** Set when close gives up on this call: from then on it sends no new request. */
+        private volatile boolean cutOff;
 
         private Call(String what, Key key, boolean write, boolean composite, CompletableFuture<?> result) {
             this.what = what;
@@ -46,15 +48,27 @@ final class InFlight {
             this.result = result;
         }
 
-        /** A fresh attempt log for one SDK request of this call, kept to judge it if it is cut off at close. */
+        /**
+         * A fresh attempt log for one SDK request of this call, kept to judge it if it is cut off
+         * at close. Every request of a call is built with one, so this is also where a call that
+         * was cut off (and reported) stops: no request is sent after its answer was given.
+         *
+         * @throws UnavailableException if close has given up on this call
+         */
         AttemptLog newLog() {
             AttemptLog log = new AttemptLog();
             logs.add(log);
+            if (cutOff) {
+                // Either cutOff() sees this log (with no attempt: not sent) or we see its flag.
+                throw new UnavailableException("the dynamodb backend was closed before " + what + " could send "
+                        + "its next request", null);
+            }
             return log;
         }
 
-        /** The failure this call gets when close gives up on it. */
+        /** The failure this call gets when close gives up on it; it sends nothing more. */
         StoreException cutOff(Duration grace) {
+            cutOff = true;
             boolean sent = false;
             for (AttemptLog log : logs) {
                 sent |= log.mayHaveApplied(); // abandons attempts still waiting, so they are never sent
