@@ -125,6 +125,11 @@ final class FaultInjectingHttpClient implements SdkAsyncHttpClient {
         armedFault = Fault.NONE;
     }
 
+    /** Faults injected since the last {@link #reset}, of every kind. */
+    int injectedTotal() {
+        return injected.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
     /** HTTP calls since the last {@link #arm} or {@link #reset} (every attempt counts). */
     int calls() {
         return totalCalls.get();
