@@ -122,8 +122,12 @@ public interface StorageBackend extends AutoCloseable {
     String name();
 
     /**
-     * Completes or fails every pending operation, then releases resources. Idempotent; never
-     * throws.
+     * Completes or fails every pending operation, then releases resources: when it returns, every
+     * future this backend handed out is complete. Stop admitting new calls first and let the
+     * ones in flight finish within a bounded grace period, so that a clean shutdown never turns
+     * a write the engine accepted into "outcome unknown"; fail what is left after it with
+     * {@link dev.polystore.OutcomeUnknownException} (a write that may have been sent) or
+     * {@link dev.polystore.UnavailableException}. Idempotent; never throws.
      */
     @Override
     void close();
