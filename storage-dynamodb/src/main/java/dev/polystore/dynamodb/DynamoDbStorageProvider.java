@@ -74,7 +74,9 @@ public final class DynamoDbStorageProvider implements StorageProvider {
     private static void checkConnection(DynamoDbSettings settings, ClientFactory.Clients clients) {
         String what = "checking the connection to DynamoDB (" + settings.describe() + ")";
         try {
-            clients.dynamo().listTables(b -> b.limit(1).overrideConfiguration(new Timeouts(settings).single()))
+            // The bulk timeouts: a cold engine may take seconds over its first request (DynamoDB
+            // Local initialises its database then), and a silent endpoint still fails in 30 s.
+            clients.dynamo().listTables(b -> b.limit(1).overrideConfiguration(new Timeouts(settings).bulk()))
                     .get(OPEN_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

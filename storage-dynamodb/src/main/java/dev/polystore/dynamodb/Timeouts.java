@@ -8,10 +8,11 @@ import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
  * itself has none, so no request goes without the timeouts of its class):
  * <ul>
  *   <li><b>single-item</b> ({@code GetItem}, {@code PutItem}, {@code UpdateItem},
- *       {@code DeleteItem}, health and open checks, table polls): {@code api_call_timeout_ms} for
+ *       {@code DeleteItem}, health checks, table polls): {@code api_call_timeout_ms} for
  *       the whole call with its retries, {@code api_call_attempt_timeout_ms} per attempt;</li>
  *   <li><b>bulk</b> ({@code Query} pages of up to 1 MB, {@code BatchGetItem} of up to 16 MB,
- *       {@code BatchWriteItem}, {@code TransactWriteItems} of up to 4 MB, table creation):
+ *       {@code BatchWriteItem}, {@code TransactWriteItems} of up to 4 MB, table creation, the
+ *       connection check at open, whose first request a cold engine may answer slowly):
  *       {@code bulk_call_timeout_ms} and {@code bulk_call_attempt_timeout_ms}.</li>
  * </ul>
  * A setting of 0 means no timeout of that kind. Immutable.

@@ -84,15 +84,21 @@ class DynamoDbCloseTest {
     @Test
     @DisplayName("on a slow path, close waits for the answers: every future complete when it returns, every write a success and stored")
     void slowPath() {
-        Storage storage = viaProxy(Map.of());
+        // The timeouts of a slow engine, and a grace long enough for a loaded machine: the point
+        // is that close waits, not how long the answers take.
+        Map<String, Object> slow = new java.util.HashMap<>(TestConfigs.SLOW_ENGINE_TIMEOUTS);
+        slow.put("dynamodb.close_grace_ms", 120_000);
+        Storage storage = viaProxy(slow);
         Store<String> store = storage.store("closing", String.class);
+        Store<String> seeding = direct.store("closing", String.class);
         for (int i = 0; i < GETS; i++) {
-            store.put(Item.of(pk, "g" + i, "seed")).join();
+            seeding.put(Item.of(pk, "g" + i, "seed")).join();
         }
-        // Every answer from DynamoDB is held back 50 ms per chunk on its connection.
+        store.get(pk, "g0").join(); // the table is ready for this storage too
+        // Every answer from DynamoDB is held back 100 ms per chunk on its connection.
         proxy.onDownstream((connection, chunk) -> {
             try {
-                Thread.sleep(50);
+                Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -117,8 +123,8 @@ class DynamoDbCloseTest {
                 problems.add(op.key().sk() + ": " + op.outcome());
             }
         }
-        figure("slow path (every answer 50 ms late): in flight=" + ops.size() + " pending when close() was called="
-                + pendingAtClose + " close() took " + closeMs + " ms (close_grace_ms=10000) outcomes=" + outcomes
+        figure("slow path (every answer 100 ms late): in flight=" + ops.size() + " pending when close() was called="
+                + pendingAtClose + " close() took " + closeMs + " ms outcomes=" + outcomes
                 + " problems=" + problems.size());
         assertTrue(pendingAtClose > 0, "the slow path left calls in flight at close");
         assertEquals(0, outcomes.getOrDefault("PENDING", 0), "futures still pending when close returned");
@@ -131,7 +137,7 @@ class DynamoDbCloseTest {
         int connections = 4;
         Storage storage = viaProxy(Map.of("dynamodb.close_grace_ms", 1_000, "dynamodb.max_concurrency", connections));
         Store<String> store = storage.store("closing", String.class);
-        store.put(Item.of(pk, "warm", "v")).join();
+        DynamoDbTimeoutTest.eventually(() -> store.put(Item.of(pk, "warm", "v")));
         proxy.hold();
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -186,7 +192,8 @@ class DynamoDbCloseTest {
     @Test
     @DisplayName("close called from a callback of one of its own futures returns at once, and the calls in flight still complete")
     void closeFromCallback() throws Exception {
-        Storage storage = StoreFactory.open(TestConfigs.local(DYNAMODB.endpoint()).build());
+        Storage storage = StoreFactory.open(TestConfigs.local(DYNAMODB.endpoint())
+                .set("dynamodb.close_grace_ms", 120_000).build());
         Store<String> store = storage.store("closing", String.class);
         store.put(Item.of(pk, "warm", "v")).join();
         List<Op> ops = issue(store);

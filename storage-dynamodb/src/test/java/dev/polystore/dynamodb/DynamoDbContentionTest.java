@@ -46,10 +46,10 @@ class DynamoDbContentionTest {
     static final String STORE = "contention";
     static final int CLIENTS = 4;
     static final int WRITERS_PER_CLIENT = 2;
-    static final int TRANSACTIONS_PER_WRITER = 25;
+    static final int TRANSACTIONS_PER_WRITER = 15;
 
     @Test
-    @DisplayName("8 writers on 4 clients x 25 transactions putting one key unconditionally: all commit, versions 1 to 200 once each")
+    @DisplayName("8 writers on 4 clients x 15 transactions putting one key unconditionally: all commit, versions 1 to 120 once each")
     void acrossClients() throws Exception {
         ConfigSection section = TestConfigs.section(DYNAMODB.endpoint(), Map.of());
         List<DynamoDbBackend> backends = new ArrayList<>();
@@ -128,7 +128,7 @@ class DynamoDbContentionTest {
     @DisplayName("contention sustained past bulk_call_timeout_ms fails as declared: UnavailableException, retryable, nothing written")
     void sustainedPastTheBudget() {
         ConfigSection section = TestConfigs.section(DYNAMODB.endpoint(), Map.of(
-                "bulk_call_timeout_ms", "1500", "bulk_call_attempt_timeout_ms", "1500"));
+                "bulk_call_timeout_ms", "8000", "bulk_call_attempt_timeout_ms", "8000"));
         FaultInjectingHttpClient[] faults = new FaultInjectingHttpClient[1];
         ClientFactory.Hooks hooks = new ClientFactory.Hooks(List.of(), h -> faults[0] = new FaultInjectingHttpClient(h),
                 b -> { });
@@ -159,7 +159,7 @@ class DynamoDbContentionTest {
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             int rounds = faults[0].calls("TransactWriteItems");
             System.out.println("[reliability] dynamodb | hot key transactions across clients | another client writing "
-                    + "before every round, bulk_call_timeout_ms=1500: " + (e == null ? "committed" : e.getClass().getSimpleName())
+                    + "before every round, bulk_call_timeout_ms=8000: " + (e == null ? "committed" : e.getClass().getSimpleName())
                     + " after " + rounds + " rounds, " + ms + " ms");
             UnavailableException u = assertInstanceOf(UnavailableException.class, e, "the declared limit");
             assertTrue(u.retryable());

@@ -93,7 +93,7 @@ class DynamoDbTimeoutTest {
     void getOnHungPath() {
         Storage storage = open(Map.of());
         Store<String> store = storage.store("hung", String.class);
-        store.put(Item.of(pk, "k", "v")).join();
+        eventually(() -> store.put(Item.of(pk, "k", "v")));
 
         proxy.hold();
         long t0 = System.nanoTime();
@@ -108,7 +108,7 @@ class DynamoDbTimeoutTest {
         assertTrue(e.getMessage().contains("timeout"), e.getMessage());
 
         proxy.heal();
-        assertEquals("v", store.get(pk, "k").join().orElseThrow().value(), "the same storage works again");
+        assertEquals("v", eventually(() -> store.get(pk, "k")).orElseThrow().value(), "the same storage works again");
     }
 
     @Test
@@ -116,7 +116,7 @@ class DynamoDbTimeoutTest {
     void conditionalPutOnHungPath() {
         Storage storage = open(Map.of());
         Store<String> store = storage.store("hung", String.class);
-        store.put(Item.of(pk, "warm", "v")).join(); // a pooled connection exists; the put is sent on it
+        eventually(() -> store.put(Item.of(pk, "warm", "v"))); // a pooled connection exists; the put is sent on it
 
         proxy.hold();
         long t0 = System.nanoTime();
@@ -129,7 +129,7 @@ class DynamoDbTimeoutTest {
                 + SINGLE_ITEM_BOUND.toMillis() + " ms); applied once the path came back=" + applied);
         assertInstanceOf(OutcomeUnknownException.class, e, "the request was sent, so it may have been applied: " + e);
         assertTrue(ms < SINGLE_ITEM_BOUND.toMillis(), "failed after " + ms + " ms, past the bound " + SINGLE_ITEM_BOUND);
-        assertTrue(store.put(Item.of(pk, "after", "v")).join().version() >= 1, "the same storage works again");
+        assertTrue(eventually(() -> store.put(Item.of(pk, "after", "v"))).version() >= 1, "the same storage works again");
     }
 
     @Test
@@ -138,7 +138,7 @@ class DynamoDbTimeoutTest {
         Storage storage = open(Map.of("dynamodb.max_concurrency", 1,
                 "dynamodb.bulk_call_attempt_timeout_ms", 20_000, "dynamodb.bulk_call_timeout_ms", 20_000));
         Store<String> store = storage.store("hung", String.class);
-        store.put(Item.of(pk, "warm", "v")).join();
+        eventually(() -> store.put(Item.of(pk, "warm", "v")));
         CountDownLatch batchGetSent = new CountDownLatch(1);
         AtomicInteger putItemsSeen = new AtomicInteger();
         proxy.onUpstream((connection, chunk) -> {
@@ -168,7 +168,7 @@ class DynamoDbTimeoutTest {
             // a batch get that timed out is fine here
         }
         Thread.sleep(1_000);
-        boolean present = store.get(pk, "k").join().isPresent();
+        boolean present = eventually(() -> store.get(pk, "k")).isPresent();
         figure("put waiting for the only connection (max_concurrency=1, held by a hung batch get): " + kind(e)
                 + " after " + ms + " ms; PutItem requests that reached the proxy=" + putItemsSeen.get()
                 + " written=" + present);
@@ -193,10 +193,11 @@ class DynamoDbTimeoutTest {
                 seen.merge(op, timeouts, (a, b) -> a.equals(b) ? a : a + "," + b);
             }
         };
-        var section = TestConfigs.section(DYNAMODB.endpoint(), Map.of("create_tables", "true"));
-        Map<String, String> values = new java.util.HashMap<>(section.values());
-        values.keySet().removeIf(k -> k.contains("timeout"));
-        var defaults = new dev.polystore.spi.ConfigSection("storage.dynamodb", values);
+        // Distinct values for each key (the defaults themselves are DynamoDbSettingsTest's): the
+        // point is which class each request gets.
+        var defaults = TestConfigs.section(DYNAMODB.endpoint(), Map.of(
+                "api_call_timeout_ms", "111000", "api_call_attempt_timeout_ms", "31000",
+                "bulk_call_timeout_ms", "222000", "bulk_call_attempt_timeout_ms", "61000"));
         DynamoDbSettings settings = DynamoDbSettings.from(defaults);
         ClientFactory.Hooks hooks = new ClientFactory.Hooks(List.of(recorder), h -> h, b -> { });
         String store = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -218,12 +219,10 @@ class DynamoDbTimeoutTest {
             backend.delete(new WriteOp.Delete(store, k, Condition.none())).join();
             backend.health().join();
         }
-        String single = DynamoDbSettings.DEFAULT_CALL_TIMEOUT.toMillis() + "/"
-                + DynamoDbSettings.DEFAULT_ATTEMPT_TIMEOUT.toMillis();
-        String bulk = DynamoDbSettings.DEFAULT_BULK_CALL_TIMEOUT.toMillis() + "/"
-                + DynamoDbSettings.DEFAULT_BULK_ATTEMPT_TIMEOUT.toMillis();
+        String single = "111000/31000";
+        String bulk = "222000/61000";
         Map<String, String> expected = new TreeMap<>(Map.ofEntries(
-                Map.entry("ListTables", single), Map.entry("DescribeTable", single), Map.entry("CreateTable", bulk),
+                Map.entry("ListTables", bulk), Map.entry("DescribeTable", single), Map.entry("CreateTable", bulk),
                 Map.entry("UpdateTimeToLive", bulk), Map.entry("PutItem", single), Map.entry("UpdateItem", single),
                 Map.entry("GetItem", single), Map.entry("DeleteItem", single), Map.entry("Query", bulk),
                 Map.entry("BatchGetItem", bulk), Map.entry("BatchWriteItem", bulk),
@@ -236,7 +235,7 @@ class DynamoDbTimeoutTest {
 
     private static boolean waitForPresence(Store<String> store, Key key) {
         for (int i = 0; i < 20; i++) {
-            if (store.get(key).join().isPresent()) {
+            if (eventually(() -> store.get(key)).isPresent()) {
                 return true;
             }
             try {
@@ -247,6 +246,28 @@ class DynamoDbTimeoutTest {
             }
         }
         return false;
+    }
+
+    /**
+     * A setup or check step on a storage with the default (production) timeouts: on a machine
+     * loaded far past its cores, DynamoDB Local may leave even a single request unanswered for
+     * seconds, so these steps are retried (they are idempotent); only the step under test is not.
+     */
+    static <T> T eventually(java.util.function.Supplier<CompletableFuture<T>> step) {
+        StoreException last = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            try {
+                return step.get().get(120, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof StoreException se)) {
+                    throw new AssertionError(e.getCause());
+                }
+                last = se;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("a setup step kept failing", last);
     }
 
     private static Throwable failure(CompletableFuture<?> future) {
