@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The core contract every backend subclasses: get/put/delete and versions, conditions, queries
  * (ranges, UTF-8 order, literal prefixes, paging, cursors), the portability limits, batches,
- * transactions, expiry, lifecycle and health, in {@code @Nested} groups.
+ * transactions, expiry, lifecycle and health, closing while operations are in flight, and a hot
+ * key in concurrent transactions, in {@code @Nested} groups.
  *
  * <p><b>Implementors must provide</b> {@link #config(Path)} (see {@link KitBase} for the
  * lifecycle and the hooks they may override) and <b>may override</b> {@link #persistent()}.
@@ -1044,6 +1045,28 @@ public abstract class StorageContract extends KitBase {
                     "an item written and acknowledged before close is missing after reopening: the backend does not keep "
                     + "data across close and open. If that is by design (an in-memory engine), override persistent() "
                     + "to return false, and the kit skips this test by name")).value());
+        }
+    }
+
+    @Nested
+    @DisplayName("close while busy")
+    class CloseWhileBusy {
+        @Test
+        @DisplayName("close() with 200 puts and 50 gets in flight returns only once every future is complete, "
+                + "each with an outcome the data after reopening confirms")
+        void closeWhileBusy() throws Exception {
+            BusyClose.run(StorageContract.this);
+        }
+    }
+
+    @Nested
+    @DisplayName("a hot key in transactions (capability TRANSACTIONS)")
+    class HotKeyTransactions {
+        @Test
+        @DisplayName("8 writers x 25 transactions putting one key unconditionally all commit, handed versions 1 to 200 once each")
+        void hotKey() throws Exception {
+            assumeCapability(Capability.TRANSACTIONS);
+            HotKey.run(StorageContract.this);
         }
     }
 

@@ -225,6 +225,90 @@ final class BrokenBackends {
         }
     }
 
+    /**
+     * Answers every get and put a little later (as a remote engine does), but its close() shuts
+     * the engine and returns at once, leaving the calls in flight to complete afterwards.
+     */
+    public static final class ClosesEarly implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokenclose";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            java.util.concurrent.Executor later = CompletableFuture.delayedExecutor(20,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            return new ForwardingStorageBackend(new MemoryBackend(context.clock())) {
+                @Override
+                public CompletableFuture<java.util.Optional<RawItem>> get(String table, dev.polystore.Key key) {
+                    return CompletableFuture.runAsync(() -> { }, later).thenCompose(v -> delegate.get(table, key));
+                }
+
+                @Override
+                public CompletableFuture<Long> put(WriteOp.Put put) {
+                    return CompletableFuture.runAsync(() -> { }, later).thenCompose(v -> delegate.put(put));
+                }
+
+                @Override
+                public void close() {
+                    delegate.close(); // no waiting for the calls in flight
+                }
+            };
+        }
+    }
+
+    /**
+     * Transactions with unconditional puts read the current versions, wait a moment, and commit
+     * pinned to them once: if another writer got in between, they give up with
+     * UnavailableException instead of trying again (a single optimistic round).
+     */
+    public static final class HotKeyGivesUp implements StorageProvider {
+        @Override
+        public String name() {
+            return "brokenhotkey";
+        }
+
+        @Override
+        public StorageBackend open(ProviderContext context) {
+            java.util.concurrent.Executor later = CompletableFuture.delayedExecutor(2,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            return new ForwardingStorageBackend(new MemoryBackend(context.clock())) {
+                @Override
+                public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+                    List<WriteOp> pinned = new ArrayList<>();
+                    java.util.Set<Integer> pinnedIndexes = new java.util.HashSet<>();
+                    for (int i = 0; i < operations.size(); i++) {
+                        WriteOp op = operations.get(i);
+                        if (op instanceof WriteOp.Put p && p.condition() instanceof Condition.None) {
+                            java.util.Optional<RawItem> current = delegate.get(p.table(), p.key()).join();
+                            Condition pin = current.map(c -> Condition.ifVersion(c.version())).orElse(Condition.ifAbsent());
+                            pinned.add(new WriteOp.Put(p.table(), p.key(), p.payload(), p.expiresAt(), pin));
+                            pinnedIndexes.add(i);
+                        } else {
+                            pinned.add(op);
+                        }
+                    }
+                    if (pinnedIndexes.isEmpty()) {
+                        return delegate.transact(operations);
+                    }
+                    return CompletableFuture.runAsync(() -> { }, later)
+                            .thenCompose(v -> delegate.transact(pinned))
+                            .exceptionallyCompose(e -> {
+                                Throwable t = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                                if (t instanceof dev.polystore.ConditionFailedException cfe
+                                        && cfe.operationIndex().isPresent()
+                                        && pinnedIndexes.contains(cfe.operationIndex().getAsInt())) {
+                                    return CompletableFuture.failedFuture(new dev.polystore.UnavailableException(
+                                            "transaction lost a race with another writer; gave up after one round", t));
+                                }
+                                return CompletableFuture.failedFuture(t);
+                            });
+                }
+            };
+        }
+    }
+
     /** Answers queries by reading the whole partition and re-sorting and filtering it itself. */
     static final class ReQueryingBackend extends ForwardingStorageBackend {
         private final Comparator<String> order;

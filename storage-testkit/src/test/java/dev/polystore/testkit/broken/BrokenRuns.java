@@ -47,6 +47,20 @@ final class BrokenRuns {
         }
     }
 
+    static class ClosesEarlyRun extends Base {
+        @Override
+        String backend() {
+            return "brokenclose";
+        }
+    }
+
+    static class HotKeyGivesUpRun extends Base {
+        @Override
+        String backend() {
+            return "brokenhotkey";
+        }
+    }
+
     static class LeaksExpiredRun extends Base {
         @Override
         String backend() {

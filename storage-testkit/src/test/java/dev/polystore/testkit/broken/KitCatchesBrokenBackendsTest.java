@@ -77,6 +77,22 @@ class KitCatchesBrokenBackendsTest {
     }
 
     @Test
+    @DisplayName("a close() that returns while calls are still in flight is caught")
+    void closesEarly() {
+        Map<String, String> f = failures(BrokenRuns.ClosesEarlyRun.class);
+        assertCaught(f, Set.of("closeWhileBusy"), "futures were still pending when close() returned");
+        assertEquals(Set.of("closeWhileBusy"), f.keySet(), "only the close-while-busy test should fail: " + f.keySet());
+    }
+
+    @Test
+    @DisplayName("transactions that give up on a hot key after one lost race are caught")
+    void hotKeyGivesUp() {
+        Map<String, String> f = failures(BrokenRuns.HotKeyGivesUpRun.class);
+        assertCaught(f, Set.of("hotKey"), "ordinary contention must not fail a transaction");
+        assertEquals(Set.of("hotKey"), f.keySet(), "only the hot-key test should fail: " + f.keySet());
+    }
+
+    @Test
     @DisplayName("a backend declaring EXPIRY whose queries return expired items is caught")
     void leaksExpired() {
         Map<String, String> f = failures(BrokenRuns.LeaksExpiredRun.class);
