@@ -20,6 +20,7 @@ module dev.polystore {
     exports dev.polystore.spi;
     exports dev.polystore.dialogue;
     exports dev.polystore.document;
+    exports dev.polystore.migration;
 
     // The domain stores' items are JSON records: Jackson reads and writes them reflectively.
     opens dev.polystore.dialogue to com.fasterxml.jackson.databind;

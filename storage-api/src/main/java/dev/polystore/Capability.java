@@ -13,5 +13,16 @@ public enum Capability {
     /** Item expiry: expired items are never returned. */
     EXPIRY,
     /** A native full-text index replaces the portable one for {@link DocumentStore#search}. */
-    NATIVE_SEARCH
+    NATIVE_SEARCH,
+    /**
+     * Listing the stores and reading a whole store in independent, resumable segments, for
+     * migration, export, verification and re-encryption ({@link dev.polystore.migration.Migration});
+     * never on a request path and never on {@link Store}.
+     */
+    SCAN,
+    /**
+     * Writing items exactly as read elsewhere (same version, same expiry), idempotently
+     * ({@link dev.polystore.migration.Migration#write}); never on {@link Store}.
+     */
+    IMPORT
 }

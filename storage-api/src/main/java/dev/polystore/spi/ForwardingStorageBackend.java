@@ -3,6 +3,9 @@ package dev.polystore.spi;
 import dev.polystore.Capabilities;
 import dev.polystore.Health;
 import dev.polystore.Key;
+import dev.polystore.migration.ImportMode;
+import dev.polystore.migration.ImportOutcome;
+import dev.polystore.migration.ScanPlan;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -81,6 +84,26 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     @Override
     public Optional<SearchIndex> searchIndex() {
         return delegate.searchIndex();
+    }
+
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return delegate.listTables();
+    }
+
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        return delegate.scanSegments(table, segments);
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        return delegate.scan(table, position, limit);
+    }
+
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        return delegate.importItems(table, items, mode);
     }
 
     @Override

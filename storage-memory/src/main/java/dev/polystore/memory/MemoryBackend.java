@@ -15,6 +15,12 @@ import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.spi.SortKeys;
+import dev.polystore.StoreException;
+import dev.polystore.migration.ImportMode;
+import dev.polystore.migration.ImportOutcome;
+import dev.polystore.migration.ScanPlan;
+import dev.polystore.spi.KeySegment;
+import dev.polystore.spi.ScanPage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +57,8 @@ public final class MemoryBackend implements StorageBackend {
     private boolean closed;
 
     public MemoryBackend(Clock clock) {
-        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY));
+        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.SCAN,
+                Capability.IMPORT));
     }
 
     public MemoryBackend(Clock clock, Set<Capability> capabilities) {
@@ -230,6 +237,110 @@ public final class MemoryBackend implements StorageBackend {
             }
         }
         return CompletableFuture.completedFuture(versions);
+    }
+
+    // --- scan and import ---
+
+    /** The tag of this backend's scan positions. */
+    private static final String TAG = "memory";
+
+    @Override
+    public synchronized CompletableFuture<List<String>> listTables() {
+        if (closed) {
+            return closedFuture();
+        }
+        return CompletableFuture.completedFuture(List.copyOf(new java.util.TreeSet<>(tables.keySet())));
+    }
+
+    /** Every key is in memory: the boundaries are exact quantiles of the keys. */
+    @Override
+    public synchronized CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        if (closed) {
+            return closedFuture();
+        }
+        List<Key> keys = new ArrayList<>();
+        table(table).forEach((pk, partition) -> partition.keySet().forEach(sk -> keys.add(Key.of(pk, sk))));
+        List<String> positions = new ArrayList<>(segments);
+        for (KeySegment s : KeySegment.split(TAG, KeySegment.quantiles(keys, segments), segments)) {
+            positions.add(s.encode());
+        }
+        return CompletableFuture.completedFuture(new ScanPlan(positions, keys.size()));
+    }
+
+    @Override
+    public synchronized CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        if (closed) {
+            return closedFuture();
+        }
+        KeySegment segment;
+        try {
+            segment = KeySegment.decode(position, TAG);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (segment.empty()) {
+            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
+        }
+        Instant now = now();
+        NavigableMap<String, NavigableMap<String, RawItem>> t = table(table);
+        Key start = segment.after() != null ? segment.after() : segment.from();
+        NavigableMap<String, NavigableMap<String, RawItem>> partitions = start == null ? t : t.tailMap(start.pk(), true);
+        List<RawItem> items = new ArrayList<>();
+        long bytes = 0;
+        int expired = 0;
+        Key last = null;
+        for (Map.Entry<String, NavigableMap<String, RawItem>> p : partitions.entrySet()) {
+            NavigableMap<String, RawItem> partition = p.getValue();
+            if (start != null && p.getKey().equals(start.pk())) {
+                partition = partition.tailMap(start.sk(), true);
+            }
+            for (RawItem item : partition.values()) {
+                Key k = item.key();
+                if (segment.pastEnd(k)) {
+                    return CompletableFuture.completedFuture(new ScanPage(items, null, expired));
+                }
+                if (!segment.admits(k)) {
+                    continue;
+                }
+                if (items.size() == limit || (!items.isEmpty() && bytes + item.payload().length > ScanPage.MAX_BYTES)) {
+                    return CompletableFuture.completedFuture(new ScanPage(items, segment.resumeAfter(last).encode(),
+                            expired));
+                }
+                last = k;
+                if (item.expiredAt(now)) {
+                    expired++;
+                    continue;
+                }
+                items.add(fresh(item));
+                bytes += item.payload().length;
+            }
+        }
+        return CompletableFuture.completedFuture(new ScanPage(items, null, expired));
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items,
+                                                                          ImportMode mode) {
+        if (closed) {
+            return closedFuture();
+        }
+        Instant now = now();
+        List<ImportOutcome> outcomes = new ArrayList<>(items.size());
+        for (RawItem item : items) {
+            if (item.expiredAt(now)) {
+                outcomes.add(ImportOutcome.expired());
+                continue;
+            }
+            RawItem current = live(table, item.key(), now);
+            if (mode == ImportMode.IF_NEWER && current != null && current.version() >= item.version()) {
+                outcomes.add(ImportOutcome.kept(current.version()));
+                continue;
+            }
+            table(table).computeIfAbsent(item.key().pk(), pk -> new TreeMap<>(SortKeys::compare))
+                    .put(item.key().sk(), new RawItem(item.key(), item.payload().clone(), item.version(), item.expiresAt()));
+            outcomes.add(ImportOutcome.written());
+        }
+        return CompletableFuture.completedFuture(outcomes);
     }
 
     @Override
