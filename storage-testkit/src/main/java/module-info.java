@@ -16,6 +16,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit.domain;
     exports dev.polystore.testkit.dynamodb;
     exports dev.polystore.testkit.faults;
+    exports dev.polystore.testkit.migration;
     exports dev.polystore.testkit.net;
     exports dev.polystore.testkit.reliability;
 
@@ -23,6 +24,7 @@ module dev.polystore.testkit {
     opens dev.polystore.testkit.domain to org.junit.platform.commons;
     opens dev.polystore.testkit.dynamodb to org.junit.platform.commons;
     opens dev.polystore.testkit.faults to org.junit.platform.commons;
+    opens dev.polystore.testkit.migration to org.junit.platform.commons;
     opens dev.polystore.testkit.reliability to org.junit.platform.commons;
 
     provides org.junit.platform.launcher.TestExecutionListener with dev.polystore.testkit.SkippedTestReporter;
