@@ -77,7 +77,15 @@ final class Connections {
         // finalize a "SELECT last_insert_rowid()" after every INSERT (each upsert), about 10 %
         // of the writer's time in a bulk load (JFR, docs/benchmarks.md).
         config.setGetGeneratedKeys(false);
-        return config.createConnection(url);
+        Connection c = config.createConnection(url);
+        try {
+            // The native search index's triggers call it (Fts); every connection gets its own.
+            Fts.register(c);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     private void common(Connection c, boolean reader) throws SQLException {

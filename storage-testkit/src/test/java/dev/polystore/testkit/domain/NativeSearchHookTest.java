@@ -16,11 +16,11 @@ import dev.polystore.StoreException;
 import dev.polystore.document.NewDocument;
 import dev.polystore.document.SearchHit;
 import dev.polystore.internal.DefaultStorage;
-import dev.polystore.internal.domain.Terms;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.SearchIndex;
+import dev.polystore.spi.SearchTerms;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.testkit.MutableClock;
@@ -109,7 +109,7 @@ class NativeSearchHookTest {
             searches.incrementAndGet();
             List<Match> out = new ArrayList<>();
             texts.forEach((pk, text) -> {
-                if (Terms.frequencies(text).keySet().containsAll(terms)) {
+                if (SearchTerms.frequencies(text).keySet().containsAll(terms)) {
                     out.add(new Match(pk, 1.0 / text.length()));
                 }
             });
