@@ -83,6 +83,14 @@ public abstract class DocumentStoreContract extends DomainContract {
         return 8;
     }
 
+    /**
+     * Documents in the search corpus: {@value #CORPUS_SIZE}. Package-private so that only the
+     * kit's own self-tests (which run the suite on many deliberately broken backends) use fewer.
+     */
+    int corpusSize() {
+        return CORPUS_SIZE;
+    }
+
     /** How many documents the corpus test adds at once. */
     protected int writeParallelism() {
         return 16;
@@ -508,7 +516,7 @@ public abstract class DocumentStoreContract extends DomainContract {
             if (!storage.capabilities().has(Capability.TRANSACTIONS)) {
                 return skipped(Capability.TRANSACTIONS, "the corpus");
             }
-            SearchCorpus corpus = new SearchCorpus(tag, CORPUS_SIZE, 400);
+            SearchCorpus corpus = new SearchCorpus(tag, corpusSize(), 400);
             Map<Long, NewDocument> stored = new LinkedHashMap<>();
             List<NewDocument> docs = corpus.documents;
             for (int from = 0; from < docs.size(); from += writeParallelism()) {
@@ -518,7 +526,7 @@ public abstract class DocumentStoreContract extends DomainContract {
                     stored.put(await(adds.get(i)), batch.get(i));
                 }
             }
-            assertEquals(CORPUS_SIZE, stored.size());
+            assertEquals(corpusSize(), stored.size());
             // Delete a few and update a few, so the corpus also exercises re-indexing.
             List<Long> ids = new ArrayList<>(stored.keySet());
             for (int i = 0; i < 20; i++) {

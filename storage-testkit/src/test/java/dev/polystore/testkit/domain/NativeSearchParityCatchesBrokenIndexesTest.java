@@ -33,10 +33,17 @@ import org.junit.platform.testkit.engine.Event;
 class NativeSearchParityCatchesBrokenIndexesTest {
     /** Marker of the corpus's parity checks, in their display names. */
     private static final String PARITY = "native search returns the portable index's result set";
+    /** A smaller corpus than backends get: four runs of the search group, and each must still catch. */
+    static final int SELF_TEST_CORPUS = 250;
 
     /** A contract run on the memory backend with a native index using {@code tokenizer}. */
     abstract static class WithIndex extends DocumentStoreContract {
         abstract Function<String, Set<String>> tokenizer();
+
+        @Override
+        int corpusSize() {
+            return SELF_TEST_CORPUS;
+        }
 
         @Override
         protected StorageConfig config(Path tempDir) {
