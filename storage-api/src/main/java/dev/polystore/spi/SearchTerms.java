@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  *   <li>a <em>token</em> is a maximal run of code points for which {@link #isTokenChar} holds:
  *       general category L* (letters), N* (numbers) or Co (private use), as
  *       {@link Character#getType(int)} of the running JDK classifies them. Every other code
- *       point separates tokens: combining marks ({@code cafe\u0301} holds the token
+ *       point separates tokens: combining marks ({@code cafe} followed by U+0301 holds the token
  *       {@code cafe}), punctuation, symbols, spaces, controls, format characters, unassigned
  *       code points and unpaired surrogates;</li>
  *   <li>each code point of a token is {@linkplain #fold folded} on its own with
