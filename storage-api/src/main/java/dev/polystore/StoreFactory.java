@@ -1,5 +1,6 @@
 package dev.polystore;
 
+import dev.polystore.internal.Cursors;
 import dev.polystore.internal.DefaultStorage;
 import dev.polystore.internal.ProviderRegistry;
 import dev.polystore.spi.ConfigSection;
@@ -48,11 +49,14 @@ public final class StoreFactory {
     /** Opens the storage {@code config} describes, as it is (no overrides applied). */
     public static Storage open(StorageConfig config) {
         for (String key : config.values().keySet()) {
-            if (!key.contains(".") && !key.equals("backend")) {
+            if (!key.contains(".") && !StorageConfig.TOP_LEVEL_KEYS.contains(key)) {
                 throw new ConfigurationException("unknown key storage." + key + " in " + config.origin()
-                        + "; [storage] holds only 'backend' and one section per backend (see docs/configuration.md)");
+                        + "; [storage] holds only " + StorageConfig.TOP_LEVEL_KEYS
+                        + " and one section per backend (see docs/configuration.md)");
             }
         }
+        // Checked before the backend opens, so a bad secret leaves nothing to release.
+        Cursors cursors = Cursors.fromConfig(config.values().get(StorageConfig.CURSOR_SECRET));
         String name = config.backend();
         StorageProvider provider = ProviderRegistry.discover().require(name);
         ConfigSection section = new ConfigSection("storage." + name, config.section(name));
@@ -61,7 +65,7 @@ public final class StoreFactory {
             throw new ConfigurationException("provider '" + name + "' (" + provider.getClass().getName()
                     + ") returned no backend");
         }
-        return new DefaultStorage(name, backend, config.clock());
+        return new DefaultStorage(name, backend, config.clock(), cursors);
     }
 
     /** The names of the providers found on the class path, for diagnostics. */
