@@ -3,10 +3,14 @@ package dev.polystore.testkit.dynamodb;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Map;
+import org.eclipse.jetty.server.AbstractNetworkConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,8 +19,11 @@ import org.slf4j.LoggerFactory;
  * a free port found by probing the loopback interface. Only this class names DynamoDB Local's
  * classes, so the rest of the testkit loads without it.
  *
- * <p>DynamoDB Local has no option for the address it binds: it listens on every interface.
- * The endpoint handed out is always {@code 127.0.0.1}.
+ * <p>DynamoDB Local has no option for the address it binds and would listen on every
+ * interface; its Jetty connector is set to {@code 127.0.0.1} before it starts (see
+ * {@link #bindLoopback}), and where a DynamoDB Local version does not allow that it keeps
+ * listening on every interface, logged at debug level. The endpoint handed out is always
+ * {@code 127.0.0.1}.
  */
 final class InProcessDynamoDbLocal implements DynamoDbLocal, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InProcessDynamoDbLocal.class);
@@ -42,6 +49,7 @@ final class InProcessDynamoDbLocal implements DynamoDbLocal, AutoCloseable {
             try {
                 server = ServerRunner.createServerFromCommandLineArgs(
                         new String[] {"-inMemory", "-port", String.valueOf(port), "-disableTelemetry"});
+                bindLoopback(server);
                 server.start();
                 InProcessDynamoDbLocal local = new InProcessDynamoDbLocal(server, port);
                 LOG.info("DynamoDB Local started in-process at {}", local.endpoint);
@@ -82,6 +90,29 @@ final class InProcessDynamoDbLocal implements DynamoDbLocal, AutoCloseable {
             }
         }
         LOG.info("DynamoDB Local at {} stopped", endpoint);
+    }
+
+    /**
+     * Sets the host of DynamoDB Local's Jetty connectors to the loopback address. DynamoDB Local
+     * builds its Jetty server, unstarted, in {@code createServerFromCommandLineArgs} and keeps it
+     * in a private field; a connector's host may be set until it opens. Returns whether it could.
+     */
+    static boolean bindLoopback(DynamoDBProxyServer server) {
+        try {
+            Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+            field.setAccessible(true);
+            boolean bound = false;
+            for (Connector connector : ((Server) field.get(server)).getConnectors()) {
+                if (connector instanceof AbstractNetworkConnector network) {
+                    network.setHost(InetAddress.getLoopbackAddress().getHostAddress());
+                    bound = true;
+                }
+            }
+            return bound;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.debug("Could not bind DynamoDB Local to the loopback interface; it listens on every interface", e);
+            return false;
+        }
     }
 
     private static void stopQuietly(DynamoDBProxyServer server) {
