@@ -80,6 +80,7 @@ final class RedisBackend implements StorageBackend {
     private final byte[] recordTtl;
     private final byte[] grace;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong resent = new java.util.concurrent.atomic.AtomicLong();
     private final Object drained = new Object();
     private volatile boolean closed;
     private volatile boolean connectionClosed;
@@ -125,7 +126,8 @@ final class RedisBackend implements StorageBackend {
     public CompletableFuture<Optional<RawItem>> get(String table, Key key) {
         long now = clock.millis();
         return call("get in store '" + table + "'", false, key,
-                () -> redis.hmget(layout.item(table, key), P, V, E).thenApply(f -> Optional.ofNullable(item(key, f, now))));
+                () -> read(() -> redis.hmget(layout.item(table, key), P, V, E))
+                        .thenApply(f -> Optional.ofNullable(item(key, f, now))));
     }
 
     @Override
@@ -134,7 +136,8 @@ final class RedisBackend implements StorageBackend {
         return call("batch get in store '" + table + "'", false, null, () -> {
             List<CompletableFuture<List<KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(keys.size());
             for (Key key : keys) {
-                reads.add(redis.hmget(layout.item(table, key), P, V, E).toCompletableFuture());
+                byte[] item = layout.item(table, key);
+                reads.add(read(() -> redis.hmget(item, P, V, E)));
             }
             return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 List<RawItem> found = new ArrayList<>();
@@ -329,8 +332,50 @@ final class RedisBackend implements StorageBackend {
 
     // ------------------------------------------------------------------ scripts
 
-    /** {@code EVALSHA}, and on {@code NOSCRIPT} (the script did not run) {@code EVAL} with the source. */
+    /**
+     * Runs a script: {@code EVALSHA}, and on {@code NOSCRIPT} (the script did not run)
+     * {@code EVAL} with the source. When the connection is lost under it (a reset, a close) before
+     * the command timeout has passed, the same script is sent again, with the same write id, after a
+     * short pause (Lettuce fails commands at once until it has reconnected), until the command
+     * timeout has passed or {@value #MAX_ATTEMPTS} attempts were made: a write that had run then
+     * answers its recorded first outcome, one that had not runs now. Timeouts are not retried (the first attempt may still be
+     * pending on a hung path); they fail, writes as outcome unknown.
+     */
     private CompletableFuture<List<Object>> run(Scripts.Script script, byte[][] keys, byte[][] args) {
+        CompletableFuture<List<Object>> out = new CompletableFuture<>();
+        attempt(script, keys, args, out, System.nanoTime() + settings.commandTimeout().toNanos(), 1);
+        return out;
+    }
+
+    static final int MAX_ATTEMPTS = 50;
+
+    /** The pause before attempt {@code attempt + 1}: 5, 10, 20, 40, 80, then 100 ms. */
+    private static long pauseMillis(int attempt) {
+        return Math.min(100, 5L << Math.min(attempt - 1, 5));
+    }
+
+    private static java.util.concurrent.Executor after(int attempt) {
+        return CompletableFuture.delayedExecutor(pauseMillis(attempt), TimeUnit.MILLISECONDS);
+    }
+
+    private void attempt(Scripts.Script script, byte[][] keys, byte[][] args, CompletableFuture<List<Object>> out,
+                         long deadline, int attempt) {
+        evalsha(script, keys, args).whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else if (attempt < MAX_ATTEMPTS && !closed && connectionLost(e)
+                    && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis(attempt)) < deadline) {
+                resent.incrementAndGet();
+                LOG.debug("The connection to Redis was lost under a {} script; sending it again (attempt {})",
+                        script.name(), attempt + 1);
+                after(attempt).execute(() -> attempt(script, keys, args, out, deadline, attempt + 1));
+            } else {
+                out.completeExceptionally(e);
+            }
+        });
+    }
+
+    private CompletableFuture<List<Object>> evalsha(Scripts.Script script, byte[][] keys, byte[][] args) {
         CompletableFuture<List<Object>> out = new CompletableFuture<>();
         redis.<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args).whenComplete((r, e) -> {
             if (e == null) {
@@ -349,6 +394,47 @@ final class RedisBackend implements StorageBackend {
             }
         });
         return out;
+    }
+
+    /** A read, sent again (like {@link #run}) when the connection is lost under it before the command timeout. */
+    private <T> CompletableFuture<T> read(Supplier<CompletionStage<T>> command) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        readAttempt(command, out, System.nanoTime() + settings.commandTimeout().toNanos(), 1);
+        return out;
+    }
+
+    private <T> void readAttempt(Supplier<CompletionStage<T>> command, CompletableFuture<T> out, long deadline, int attempt) {
+        command.get().whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else if (attempt < MAX_ATTEMPTS && !closed && connectionLost(e)
+                    && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis(attempt)) < deadline) {
+                resent.incrementAndGet();
+                after(attempt).execute(() -> readAttempt(command, out, deadline, attempt + 1));
+            } else {
+                out.completeExceptionally(e);
+            }
+        });
+    }
+
+    /** Whether {@code e} says the connection went away under the command (not a timeout, not a server error). */
+    static boolean connectionLost(Throwable e) {
+        Throwable t = RedisErrors.unwrap(e);
+        if (t instanceof io.lettuce.core.RedisCommandTimeoutException
+                || t instanceof io.lettuce.core.RedisCommandExecutionException) {
+            return false;
+        }
+        if (t instanceof java.io.IOException || t instanceof io.lettuce.core.RedisConnectionException) {
+            return true;
+        }
+        String m = t.getMessage();
+        return t instanceof io.lettuce.core.RedisException && m != null
+                && (m.startsWith("Connection closed") || m.startsWith("Connection disconnected"));
+    }
+
+    /** Scripts sent again after a lost connection (for tests and health). */
+    long resent() {
+        return resent.get();
     }
 
     /** Loads every script into the server's cache (at open; a miss later is handled by {@link #run}). */

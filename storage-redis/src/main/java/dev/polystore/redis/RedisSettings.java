@@ -117,9 +117,11 @@ record RedisSettings(Mode mode, List<Node> nodes, String sentinelMaster, String 
         Duration connect = c.millis(CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10));
         Duration command = c.millis(COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10));
         Duration close = c.millis(CLOSE_TIMEOUT, DEFAULT_CLOSE_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10));
-        Duration minReplay = command.multipliedBy(2).compareTo(MIN_REPLAY_WINDOW) > 0 ? command.multipliedBy(2)
-                : MIN_REPLAY_WINDOW;
-        Duration replay = c.millis(REPLAY_WINDOW, minReplay, command.multipliedBy(2), Duration.ofDays(1));
+        // A write may run again up to about 2 command timeouts after its first run (sent again after a
+        // lost connection, and replayed by Lettuce after a reconnect); its record must outlive that.
+        Duration floor = command.multipliedBy(3);
+        Duration replay = c.millis(REPLAY_WINDOW, floor.compareTo(MIN_REPLAY_WINDOW) > 0 ? floor : MIN_REPLAY_WINDOW,
+                floor, Duration.ofDays(1));
         Duration grace = Duration.ofSeconds(c.longValue(EXPIRY_GRACE, DEFAULT_EXPIRY_GRACE.getSeconds(), 1, 366L * 86400));
         String verifyText = c.oneOf(TLS_VERIFY, "full", Set.of("full", "ca", "none"));
         TlsVerify verify = TlsVerify.valueOf(verifyText.toUpperCase(Locale.ROOT));
