@@ -144,7 +144,7 @@ abstract class Connections implements AutoCloseable {
                     .maintNotificationsConfig(MaintNotificationsConfig.disabled())
                     .build());
             try {
-                this.connection = client.connect(ByteArrayCodec.INSTANCE);
+                this.connection = connectWithRetries(() -> client.connect(ByteArrayCodec.INSTANCE));
             } catch (RuntimeException e) {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
                 throw e;
@@ -194,7 +194,7 @@ abstract class Connections implements AutoCloseable {
                     .maintNotificationsConfig(MaintNotificationsConfig.disabled());
             client.setOptions(options.build());
             try {
-                this.connection = client.connect(ByteArrayCodec.INSTANCE);
+                this.connection = connectWithRetries(() -> client.connect(ByteArrayCodec.INSTANCE));
             } catch (RuntimeException e) {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
                 throw e;
@@ -229,6 +229,28 @@ abstract class Connections implements AutoCloseable {
             } finally {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
                 resources.shutdown(0, 2, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Attempts at the first connection: a cold JVM or a busy machine can miss one handshake deadline. */
+    static final int CONNECT_ATTEMPTS = 3;
+
+    /**
+     * The first connection, tried {@value #CONNECT_ATTEMPTS} times when it fails for want of a
+     * connection (not for refused credentials or TLS errors, which fail at once).
+     */
+    static <C> C connectWithRetries(java.util.function.Supplier<C> connect) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return connect.get();
+            } catch (io.lettuce.core.RedisConnectionException e) {
+                String all = String.valueOf(e) + " " + e.getCause();
+                boolean refused = all.contains("WRONGPASS") || all.contains("NOAUTH") || all.contains("NOPERM")
+                        || all.contains("SSL") || all.contains("certificate");
+                if (refused || attempt >= CONNECT_ATTEMPTS) {
+                    throw e;
+                }
             }
         }
     }
