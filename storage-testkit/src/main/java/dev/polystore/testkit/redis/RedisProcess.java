@@ -178,6 +178,11 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
                 if ("PONG".equals(Resp.call(host, port, 1000, "PING"))) {
                     return;
                 }
+            } catch (Resp.ErrorReply e) {
+                if (String.valueOf(e.getMessage()).startsWith("NOAUTH")) {
+                    return; // listening, and wants a password
+                }
+                last = e; // LOADING the AOF
             } catch (RuntimeException e) {
                 last = e; // not listening yet, or LOADING the AOF
             }
@@ -230,6 +235,8 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
         }
         try {
             Resp.call(host, port, 2000, "SHUTDOWN", "NOSAVE");
+        } catch (Resp.ErrorReply refused) {
+            process.destroy(); // e.g. NOAUTH: SIGTERM instead
         } catch (RuntimeException expected) {
             // the connection closes as the server exits
         }
