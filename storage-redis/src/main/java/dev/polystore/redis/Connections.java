@@ -245,14 +245,24 @@ abstract class Connections implements AutoCloseable {
             try {
                 return connect.get();
             } catch (io.lettuce.core.RedisConnectionException e) {
-                String all = String.valueOf(e) + " " + e.getCause();
-                boolean refused = all.contains("WRONGPASS") || all.contains("NOAUTH") || all.contains("NOPERM")
-                        || all.contains("SSL") || all.contains("certificate");
-                if (refused || attempt >= CONNECT_ATTEMPTS) {
+                if (refused(e) || attempt >= CONNECT_ATTEMPTS) {
                     throw e;
                 }
             }
         }
+    }
+
+    /** Whether the server refused us (credentials, TLS), which a second attempt would not change. */
+    private static boolean refused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.GeneralSecurityException
+                    || t instanceof io.lettuce.core.RedisCommandExecutionException
+                    || m.contains("WRONGPASS") || m.contains("NOAUTH") || m.contains("NOPERM")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code CONFIG GET} of one setting, or null when refused. */
