@@ -3,7 +3,6 @@ package dev.polystore.redis;
 import dev.polystore.Key;
 import dev.polystore.KeyRange;
 import dev.polystore.spi.SortKeys;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -34,42 +33,51 @@ final class Layout {
 
     /** {@code <prefix>{<escaped pk>}}, the part every key of the partition starts with. */
     byte[] tag(String pk) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(prefix.length + pk.length() + 8);
-        out.writeBytes(prefix);
-        out.write('{');
-        for (int i = 0; i < pk.length(); ) {
-            int cp = pk.codePointAt(i);
-            i += Character.charCount(cp);
-            if (cp == '%') {
-                out.writeBytes(new byte[] {'%', '2', '5'});
-            } else if (cp == '}') {
-                out.writeBytes(new byte[] {'%', '7', 'D'});
-            } else {
-                out.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        out.write('}');
-        return out.toByteArray();
+        String escaped = pk.indexOf('%') < 0 && pk.indexOf('}') < 0 ? pk : pk.replace("%", "%25").replace("}", "%7D");
+        byte[] body = escaped.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[prefix.length + body.length + 2];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        out[prefix.length] = '{';
+        System.arraycopy(body, 0, out, prefix.length + 1, body.length);
+        out[out.length - 1] = '}';
+        return out;
     }
 
     /** The hash of one item. */
     byte[] item(String table, Key key) {
-        return concat(itemBase(table, key.pk()), SortKeys.utf8(key.sk()));
+        return item(tag(key.pk()), table, key.sk());
+    }
+
+    /** The hash of one item, from its partition's {@link #tag}. */
+    static byte[] item(byte[] tag, String table, String sk) {
+        return concat(itemBase(tag, table), SortKeys.utf8(sk));
     }
 
     /** The item key without its sort key: item key = base + UTF-8 sort key. */
     byte[] itemBase(String table, String pk) {
-        return concat(tag(pk), ("i:" + table + ":").getBytes(StandardCharsets.US_ASCII));
+        return itemBase(tag(pk), table);
+    }
+
+    static byte[] itemBase(byte[] tag, String table) {
+        return concat(tag, ("i:" + table + ":").getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The sorted set indexing a partition of a store. */
     byte[] index(String table, String pk) {
-        return concat(tag(pk), ("z:" + table).getBytes(StandardCharsets.US_ASCII));
+        return index(tag(pk), table);
+    }
+
+    static byte[] index(byte[] tag, String table) {
+        return concat(tag, ("z:" + table).getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The outcome record of one write to the partition. */
     byte[] record(String pk, String writeId) {
-        return concat(tag(pk), ("w:" + writeId).getBytes(StandardCharsets.US_ASCII));
+        return record(tag(pk), writeId);
+    }
+
+    static byte[] record(byte[] tag, String writeId) {
+        return concat(tag, ("w:" + writeId).getBytes(StandardCharsets.US_ASCII));
     }
 
     static byte[] concat(byte[] a, byte[] b) {

@@ -204,12 +204,13 @@ final class RedisBackend implements StorageBackend {
 
     private CompletableFuture<Long> putScript(WriteOp.Put put) {
         Key key = put.key();
-        byte[][] keys = {layout.item(put.table(), key), layout.index(put.table(), key.pk()), layout.record(key.pk(), ids.next())};
+        byte[] tag = layout.tag(key.pk());
+        byte[][] keys = {Layout.item(tag, put.table(), key.sk()), Layout.index(tag, put.table()), Layout.record(tag, ids.next())};
         byte[][] args = {ascii(clock.millis()), condition(put.condition()), expected(put.condition()), put.payload(),
                 expiry(put.expiresAt()), utf8(key.sk()), recordTtl, grace};
         return run(Scripts.PUT, keys, args).thenApply(r -> {
-            String tag = text((byte[]) r.get(0));
-            if (tag.equals("cf")) {
+            String answer = text((byte[]) r.get(0));
+            if (answer.equals("cf")) {
                 throw conditionFailed(put, number(r.get(1)), -1);
             }
             return number(r.get(1));
@@ -223,16 +224,17 @@ final class RedisBackend implements StorageBackend {
 
     private CompletableFuture<Boolean> deleteScript(WriteOp.Delete delete) {
         Key key = delete.key();
-        byte[][] keys = {layout.item(delete.table(), key), layout.index(delete.table(), key.pk()),
-                layout.record(key.pk(), ids.next())};
+        byte[] tag = layout.tag(key.pk());
+        byte[][] keys = {Layout.item(tag, delete.table(), key.sk()), Layout.index(tag, delete.table()),
+                Layout.record(tag, ids.next())};
         byte[][] args = {ascii(clock.millis()), condition(delete.condition()), expected(delete.condition()),
                 utf8(key.sk()), recordTtl};
         return run(Scripts.DELETE, keys, args).thenApply(r -> {
-            String tag = text((byte[]) r.get(0));
-            if (tag.equals("cf")) {
+            String answer = text((byte[]) r.get(0));
+            if (answer.equals("cf")) {
                 throw conditionFailed(delete, number(r.get(1)), -1);
             }
-            return tag.equals("done") || number(r.get(1)) == 1;
+            return answer.equals("done") || number(r.get(1)) == 1;
         });
     }
 
@@ -309,8 +311,8 @@ final class RedisBackend implements StorageBackend {
             }
             keys[2 * n] = layout.record(operations.get(0).key().pk(), ids.next());
             return run(Scripts.TRANSACT, keys, args).thenApply(r -> {
-                String tag = text((byte[]) r.get(0));
-                if (tag.equals("cf")) {
+                String answer = text((byte[]) r.get(0));
+                if (answer.equals("cf")) {
                     int index = (int) number(r.get(1));
                     throw conditionFailed(operations.get(index), number(r.get(2)), index);
                 }

@@ -51,9 +51,10 @@ final class Scripts {
             -- polystore
             local function live(key, now)
               local f = redis.call('HMGET', key, 'v', 'e')
-              if not f[1] then return nil end
-              if f[2] and tonumber(f[2]) * 1000 <= now then return nil end
-              return tonumber(f[1])
+              local hade = f[2] ~= false
+              if not f[1] then return nil, hade end
+              if hade and tonumber(f[2]) * 1000 <= now then return nil, hade end
+              return tonumber(f[1]), hade
             end
             local function holds(c, want, cur)
               if c == 'n' then return true end
@@ -86,14 +87,19 @@ final class Scripts {
                 end
               end
             end
-            local function write(ikey, zkey, sk, v, payload, e, grace)
-              local znew = redis.call('EXISTS', zkey) == 0
+            local function write(ikey, zkey, sk, v, payload, e, grace, hade)
               if e == '' then
                 redis.call('HSET', ikey, 'p', payload, 'v', v)
-                redis.call('HDEL', ikey, 'e')
-              else
-                redis.call('HSET', ikey, 'p', payload, 'v', v, 'e', e)
+                if hade then
+                  redis.call('HDEL', ikey, 'e')
+                  redis.call('PERSIST', ikey)
+                end
+                redis.call('ZADD', zkey, 0, sk)
+                redis.call('PERSIST', zkey)
+                return
               end
+              local znew = redis.call('EXISTS', zkey) == 0
+              redis.call('HSET', ikey, 'p', payload, 'v', v, 'e', e)
               redis.call('ZADD', zkey, 0, sk)
               backstop(ikey, zkey, znew, e, grace)
             end
@@ -110,10 +116,10 @@ final class Scripts {
     static final Script PUT = Script.of("put", """
             local done = redis.call('GET', KEYS[3])
             if done then return {'done', done} end
-            local cur = live(KEYS[1], tonumber(ARGV[1]))
+            local cur, hade = live(KEYS[1], tonumber(ARGV[1]))
             if not holds(ARGV[2], ARGV[3], cur) then return {'cf', cur or 0} end
             local vs = string.format('%d', (cur or 0) + 1)
-            write(KEYS[1], KEYS[2], ARGV[6], vs, ARGV[4], ARGV[5], tonumber(ARGV[8]))
+            write(KEYS[1], KEYS[2], ARGV[6], vs, ARGV[4], ARGV[5], tonumber(ARGV[8]), hade)
             redis.call('SET', KEYS[3], vs, 'PX', ARGV[7])
             return {'ok', vs}
             """);
@@ -145,11 +151,13 @@ final class Scripts {
             local grace = tonumber(ARGV[3])
             local n = tonumber(ARGV[4])
             local curs = {}
+            local hades = {}
             for i = 1, n do
               local a = 4 + (i - 1) * 6
-              local cur = live(KEYS[2 * i - 1], now)
+              local cur, hade = live(KEYS[2 * i - 1], now)
               if not holds(ARGV[a + 2], ARGV[a + 3], cur) then return {'cf', i - 1, cur or 0} end
               curs[i] = cur or 0
+              hades[i] = hade
             end
             local out = {}
             for i = 1, n do
@@ -157,7 +165,7 @@ final class Scripts {
               local kind = ARGV[a + 1]
               if kind == 'p' then
                 local vs = string.format('%d', curs[i] + 1)
-                write(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 6], vs, ARGV[a + 4], ARGV[a + 5], grace)
+                write(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 6], vs, ARGV[a + 4], ARGV[a + 5], grace, hades[i])
                 out[i] = vs
               else
                 if kind == 'd' then remove(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 6]) end
