@@ -69,7 +69,11 @@ public final class InFlightHarness {
                 break;
             case "redis":
                 redis = dev.polystore.testkit.redis.RedisProcess.startDefault();
-                target = RedisTargets.polystore(redis.uri());
+                // Each call's timeout runs from its issue; a burst of 10,000 issued at once on a loaded
+                // 2-core machine takes longer than the 5 s default to drain (the tail would fail with
+                // UnavailableException, by design), so the harness allows 60 s per call.
+                target = RedisTargets.polystore(redis.uri(), java.util.Map.of("command_timeout_ms",
+                        Integer.getInteger("polystore.bench.redis.command_timeout_ms", 60_000)));
                 break;
             default:
                 throw new IllegalArgumentException("backend must be sqlite, dynamodb, memory or redis, not " + backend);

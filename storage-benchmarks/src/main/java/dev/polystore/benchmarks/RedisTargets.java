@@ -10,7 +10,14 @@ public final class RedisTargets {
 
     /** Polystore on Redis at {@code uri} with the backend's defaults. */
     public static PolystoreTarget polystore(String uri) {
-        return new PolystoreTarget(StoreFactory.open(StorageConfig.builder().backend("redis").set("redis.uri", uri).build()));
+        return polystore(uri, java.util.Map.of());
+    }
+
+    /** Polystore on Redis at {@code uri} with {@code settings} (keys of {@code [storage.redis]}) over the defaults. */
+    public static PolystoreTarget polystore(String uri, java.util.Map<String, Object> settings) {
+        StorageConfig.Builder b = StorageConfig.builder().backend("redis").set("redis.uri", uri);
+        settings.forEach((k, v) -> b.set("redis." + k, v));
+        return new PolystoreTarget(StoreFactory.open(b.build()));
     }
 
     /** {@code polystore} or {@code raw} (hand-written Lettuce, {@link RawRedisTarget}) against Redis at {@code uri}. */
