@@ -84,6 +84,8 @@ final class RedisBackend implements StorageBackend {
     private final Object drained = new Object();
     private volatile boolean closed;
     private volatile boolean connectionClosed;
+    /** Tests only: a write sent again gets a new write id, as if it had none (the kit must then see misreports). */
+    private volatile boolean forgetWriteIdOnResend;
 
     RedisBackend(RedisSettings settings, Connections connections, Clock clock) {
         this.settings = settings;
@@ -370,7 +372,8 @@ final class RedisBackend implements StorageBackend {
                 resent.incrementAndGet();
                 LOG.debug("The connection to Redis was lost under a {} script; sending it again (attempt {})",
                         script.name(), attempt + 1);
-                after(attempt).execute(() -> attempt(script, keys, args, out, deadline, attempt + 1));
+                byte[][] again = forgetWriteIdOnResend && script != Scripts.QUERY ? withNewWriteId(keys) : keys;
+                after(attempt).execute(() -> attempt(script, again, args, out, deadline, attempt + 1));
             } else {
                 out.completeExceptionally(e);
             }
@@ -432,6 +435,19 @@ final class RedisBackend implements StorageBackend {
         String m = t.getMessage();
         return t instanceof io.lettuce.core.RedisException && m != null
                 && (m.startsWith("Connection closed") || m.startsWith("Connection disconnected"));
+    }
+
+    /** Tests only: see {@link #forgetWriteIdOnResend}. */
+    void forgetWriteIdOnResend(boolean forget) {
+        this.forgetWriteIdOnResend = forget;
+    }
+
+    /** The keys with the record key (always the last) under a fresh write id. */
+    private byte[][] withNewWriteId(byte[][] keys) {
+        byte[][] copy = keys.clone();
+        String record = text(keys[keys.length - 1]);
+        copy[keys.length - 1] = utf8(record.substring(0, record.lastIndexOf("}w:") + 3) + ids.next());
+        return copy;
     }
 
     /** Scripts sent again after a lost connection (for tests and health). */
