@@ -276,7 +276,9 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
             return extracted;
         }
         String resource = resourceName();
-        try (InputStream in = RedisProcess.class.getResourceAsStream("/" + resource)) {
+        // Through the class loader, not Class.getResourceAsStream: that one looks only inside the
+        // testkit's own module when the testkit runs as a named module.
+        try (InputStream in = RedisProcess.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("no redis-server binary: add com.github.codemonstur:embedded-redis "
                         + "(test scope) to the test class path, or set -D" + BINARY_PROPERTY
