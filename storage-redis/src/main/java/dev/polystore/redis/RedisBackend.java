@@ -329,7 +329,7 @@ final class RedisBackend implements StorageBackend {
     }
 
     private static ConditionFailedException conditionFailed(WriteOp op, long found, int index) {
-        return new ConditionFailedException("condition " + op.condition() + " failed in store '" + op.table()
+        return new ConditionFailedException("condition " + op.condition() + " failed for " + op.key() + " in store '" + op.table()
                 + "': found " + (found == 0 ? "no item" : "version " + found)
                 + (index >= 0 ? " (transaction operation " + index + ")" : ""), op.key(), index, null);
     }
