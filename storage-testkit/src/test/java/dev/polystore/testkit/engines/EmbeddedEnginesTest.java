@@ -80,26 +80,6 @@ class EmbeddedEnginesTest {
     }
 
     @Test
-    @DisplayName("redis-server starts on loopback, answers at the URI it overrides, and is gone after close()")
-    void redis() {
-        URI uri;
-        try (EmbeddedEngine engine = EmbeddedEngines.start("redis")) {
-            assertEquals("redis", engine.backend());
-            assertEquals(Set.of("redis.uri"), engine.overrides().keySet());
-            uri = URI.create(engine.overrides().get("redis.uri"));
-            assertEquals("redis", uri.getScheme());
-            assertEquals("127.0.0.1", uri.getHost());
-            assertEquals("PONG", dev.polystore.testkit.redis.Resp.call(uri.getHost(), uri.getPort(), 5_000, "PING"));
-        }
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", uri.getPort()), 5_000);
-            throw new AssertionError("redis-server still listens after close()");
-        } catch (IOException expected) {
-            // stopped
-        }
-    }
-
-    @Test
     @DisplayName("engines that run inside their backend start nothing and override nothing")
     void embeddedBackends() {
         for (String name : List.of("sqlite", "memory")) {
@@ -114,7 +94,7 @@ class EmbeddedEnginesTest {
     @DisplayName("an unknown engine name fails with the names there are")
     void unknown() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmbeddedEngines.start("oracle"));
-        assertTrue(e.getMessage().contains("[dynamodb, memory, redis, sqlite]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[dynamodb, memory, sqlite]"), e.getMessage());
     }
 
     private static List<InetAddress> nonLoopbackAddresses() throws IOException {
