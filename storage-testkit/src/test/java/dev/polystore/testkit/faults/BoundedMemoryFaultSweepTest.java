@@ -18,4 +18,9 @@ class BoundedMemoryFaultSweepTest extends FaultSweepContract {
                 .set("memory.max_bytes", 1L << 30)
                 .build().withClock(clock));
     }
+
+    @Override
+    protected String backendLabel() {
+        return "memory (bounded)";
+    }
 }
