@@ -15,4 +15,14 @@ class BoundedMemoryDocumentContractTest extends DocumentStoreContract {
                 .set("memory.max_bytes", 1L << 32)
                 .build();
     }
+
+    /**
+     * The unbounded run ({@link MemoryDocumentStoreTest}) searches the full corpus; here the use
+     * bookkeeping is what is under test, and 250 documents exercise it as well at a fraction of
+     * the build time.
+     */
+    @Override
+    int corpusSize() {
+        return 250;
+    }
 }
