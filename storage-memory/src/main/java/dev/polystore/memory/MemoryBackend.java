@@ -118,7 +118,8 @@ public final class MemoryBackend implements StorageBackend {
 
     /** A backend with every capability and the given bound. */
     public MemoryBackend(Clock clock, Bound bound) {
-        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY), bound);
+        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.SCAN,
+                Capability.IMPORT), bound);
     }
 
     public MemoryBackend(Clock clock, Set<Capability> capabilities, Bound bound) {
@@ -414,8 +415,15 @@ public final class MemoryBackend implements StorageBackend {
             }
             table(table).computeIfAbsent(item.key().pk(), pk -> new TreeMap<>(SortKeys::compare))
                     .put(item.key().sk(), new RawItem(item.key(), item.payload().clone(), item.version(), item.expiresAt()));
+            if (uses != null) {
+                long size = Limits.itemSize(SortKeys.utf8Length(item.key().pk()), SortKeys.utf8Length(item.key().sk()),
+                        item.payload().length);
+                Long before = uses.put(new Ref(table, item.key()), size); // an import is a write: the most recent use
+                bytes += size - (before == null ? 0 : before);
+            }
             outcomes.add(ImportOutcome.written());
         }
+        evict();
         return CompletableFuture.completedFuture(outcomes);
     }
 
