@@ -13,5 +13,11 @@ public enum Capability {
     /** Item expiry: expired items are never returned. */
     EXPIRY,
     /** A native full-text index replaces the portable one for {@link DocumentStore#search}. */
-    NATIVE_SEARCH
+    NATIVE_SEARCH,
+    /**
+     * The backend wakes event subscribers after committed writes
+     * ({@link dev.polystore.spi.StorageBackend#changeNotifier()}); a hint only, polling stays the
+     * safety net. Without it, subscriptions learn of new events by polling alone.
+     */
+    CHANGE_NOTIFICATIONS
 }

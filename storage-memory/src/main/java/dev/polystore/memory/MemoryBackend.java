@@ -9,6 +9,7 @@ import dev.polystore.Health;
 import dev.polystore.Key;
 import dev.polystore.KeyRange;
 import dev.polystore.UnavailableException;
+import dev.polystore.spi.ChangeNotifier;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
@@ -29,14 +30,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The reference backend: every item in sorted maps behind one lock, every operation applied
  * atomically and completed before it returns. It is the model the testkit checks other
  * backends against, and a fast backend for users' unit tests. Nothing is persisted.
  *
- * <p>Thread-safe. Declares every capability unless built with fewer (for tests of the
- * unsupported-capability path).
+ * <p>Thread-safe. Declares every capability but {@code NATIVE_SEARCH} unless built with fewer
+ * (for tests of the unsupported-capability path), including {@code CHANGE_NOTIFICATIONS}.
  */
 public final class MemoryBackend implements StorageBackend {
     /** Same limits as the strictest engine we ship (DynamoDB), so tests on memory stay portable. */
@@ -49,9 +52,11 @@ public final class MemoryBackend implements StorageBackend {
     private final Capabilities capabilities;
     private final Map<String, NavigableMap<String, NavigableMap<String, RawItem>>> tables = new HashMap<>();
     private boolean closed;
+    private final Notifier notifier;
 
     public MemoryBackend(Clock clock) {
-        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY));
+        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY,
+                Capability.CHANGE_NOTIFICATIONS));
     }
 
     public MemoryBackend(Clock clock, Set<Capability> capabilities) {
@@ -59,6 +64,64 @@ public final class MemoryBackend implements StorageBackend {
         boolean tx = capabilities.contains(Capability.TRANSACTIONS);
         this.capabilities = new Capabilities(capabilities, tx ? MAX_TRANSACTION_ITEMS : 0,
                 tx ? MAX_TRANSACTION_BYTES : 0, MAX_BATCH_GET, MAX_BATCH_WRITE);
+        this.notifier = capabilities.contains(Capability.CHANGE_NOTIFICATIONS) ? new Notifier() : null;
+    }
+
+    /**
+     * Present when built with {@link Capability#CHANGE_NOTIFICATIONS} (the default): listeners of a
+     * partition are called after every successful write to it through this backend, on the writing
+     * thread, after the backend's lock is released. There is no other process to hear from.
+     */
+    @Override
+    public Optional<ChangeNotifier> changeNotifier() {
+        return Optional.ofNullable(notifier);
+    }
+
+    /** Listeners by table and partition. */
+    private static final class Notifier implements ChangeNotifier {
+        private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
+
+        private static String key(String table, String pk) {
+            return table + "\u0000" + pk;
+        }
+
+        @Override
+        public Registration listen(String table, String pk, Runnable listener) {
+            String key = key(table, pk);
+            Runnable mine = java.util.Objects.requireNonNull(listener, "listener")::run;
+            listeners.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(mine);
+            return () -> listeners.computeIfPresent(key, (k, list) -> {
+                list.remove(mine);
+                return list.isEmpty() ? null : list;
+            });
+        }
+
+        void announce(String table, String pk) {
+            List<Runnable> list = listeners.get(key(table, pk));
+            if (list == null) {
+                return;
+            }
+            for (Runnable r : list) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // A listener's failure is its own; the write has been applied.
+                }
+            }
+        }
+    }
+
+    /** Announces the partitions of writes that applied (called without the lock). */
+    private <T> CompletableFuture<T> announced(CompletableFuture<T> result, List<? extends WriteOp> ops) {
+        if (notifier != null && !result.isCompletedExceptionally() && !notifier.listeners.isEmpty()) {
+            Set<String> seen = new java.util.HashSet<>();
+            for (WriteOp op : ops) {
+                if (!(op instanceof WriteOp.Check) && seen.add(op.table() + "\u0000" + op.key().pk())) {
+                    notifier.announce(op.table(), op.key().pk());
+                }
+            }
+        }
+        return result;
     }
 
     @Override
@@ -89,7 +152,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<Long> put(WriteOp.Put put) {
+    public CompletableFuture<Long> put(WriteOp.Put put) {
+        CompletableFuture<Long> result;
+        synchronized (this) {
+            result = putLocked(put);
+        }
+        return announced(result, List.of(put));
+    }
+
+    private CompletableFuture<Long> putLocked(WriteOp.Put put) {
         if (closed) {
             return closedFuture();
         }
@@ -102,7 +173,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
+    public CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
+        CompletableFuture<Boolean> result;
+        synchronized (this) {
+            result = deleteLocked(delete);
+        }
+        return announced(result, List.of(delete));
+    }
+
+    private CompletableFuture<Boolean> deleteLocked(WriteOp.Delete delete) {
         if (closed) {
             return closedFuture();
         }
@@ -186,7 +265,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
+    public CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
+        CompletableFuture<Void> result;
+        synchronized (this) {
+            result = batchWriteLocked(writes);
+        }
+        return announced(result, writes);
+    }
+
+    private CompletableFuture<Void> batchWriteLocked(List<WriteOp> writes) {
         if (closed) {
             return closedFuture();
         }
@@ -203,7 +290,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+    public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+        CompletableFuture<List<Long>> result;
+        synchronized (this) {
+            result = transactLocked(operations);
+        }
+        return announced(result, operations);
+    }
+
+    private CompletableFuture<List<Long>> transactLocked(List<WriteOp> operations) {
         if (closed) {
             return closedFuture();
         }
