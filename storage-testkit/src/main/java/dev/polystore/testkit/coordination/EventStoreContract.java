@@ -169,10 +169,14 @@ public abstract class EventStoreContract extends KitBase {
     }
 
     protected static void waitUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        waitUntil(condition, what, WAIT);
+    }
+
+    protected static void waitUntil(BooleanSupplier condition, String what, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
+                throw new AssertionError("not within " + wait + ": " + what);
             }
             try {
                 Thread.sleep(5);
@@ -799,7 +803,9 @@ public abstract class EventStoreContract extends KitBase {
                 for (int i = 1; i <= 3; i++) {
                     await(events.append(s, ExpectedRevision.exactly(i - 1), batch("l" + i, 1)));
                     int expected = i + 1;
-                    waitUntil(() -> seen.size() >= expected, "event " + i + " delivered through " + how);
+                    // A notification arrives in milliseconds; 20 s is a hang bound on a loaded machine.
+                    waitUntil(() -> seen.size() >= expected, "event " + i + " delivered through " + how,
+                            Duration.ofSeconds(20));
                 }
                 assertEquals(LongsUpTo.list(4), seen);
             } finally {

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A checkpoint store in front of the real one that can be "killed" like the process around a
  * subscription: from then on no save reaches the store and none completes (a dead process learns
- * nothing more), until {@link #revive()}; {@link #release()} fails the saves left hanging, so that
- * abandoned subscriptions can finish. Can also kill itself on its n-th save (a crash right after
+ * nothing more), until {@link #revive()}; {@link #release()} lets the saves left hanging complete
+ * (they never reached the store), so that the abandoned subscription objects can finish. Can also kill itself on its n-th save (a crash right after
  * an acknowledgement, before its checkpoint is written). Thread-safe.
  */
 final class KillableCheckpoints implements CheckpointStore {
@@ -50,7 +50,7 @@ final class KillableCheckpoints implements CheckpointStore {
             left = List.copyOf(hanging);
             hanging.clear();
         }
-        left.forEach(f -> f.completeExceptionally(new IllegalStateException("this subscription's process was killed")));
+        left.forEach(f -> f.complete(null));
     }
 
     @Override

@@ -702,7 +702,12 @@ public abstract class LeaseContract extends KitBase {
             long step = TTL.toNanos() / 100;
             Lease taken = null;
             long overlaps = 0;
-            for (long real = step; real <= TTL.toNanos() * 2; real += step) {
+            // The contender's first look, then every step of the window where holder and contender change hands.
+            List<Long> instants = new ArrayList<>(List.of(step));
+            for (long real = TTL.toNanos() * 6 / 10; real <= TTL.toNanos() * 2; real += step) {
+                instants.add(real);
+            }
+            for (long real : instants) {
                 // The holder's clock runs slow, the contender's fast: the worst case for safety.
                 holderClock.set(h0 + (long) (real * (1 - rate)));
                 contenderClock.set(c0 + (long) (real * (1 + rate)));
