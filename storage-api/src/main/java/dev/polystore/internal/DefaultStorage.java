@@ -47,6 +47,7 @@ public final class DefaultStorage implements Storage {
     private final StorageBackend backend;
     private final Clock clock;
     private final Capabilities capabilities;
+    private final CursorCodec cursors;
     private final Map<String, CompletableFuture<Void>> preparedTables = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile DialogueStore dialogueStore;
@@ -55,10 +56,17 @@ public final class DefaultStorage implements Storage {
     private volatile Leases defaultLeases;
     private volatile EventLog eventLog;
 
+    /** A storage whose cursors are sealed under the built-in, public secret ({@link Cursors#withDefaultSecret()}). */
     public DefaultStorage(String name, StorageBackend backend, Clock clock) {
+        this(name, backend, clock, Cursors.withDefaultSecret());
+    }
+
+    /** A storage whose page cursors are made and opened by {@code cursors}. */
+    public DefaultStorage(String name, StorageBackend backend, Clock clock, CursorCodec cursors) {
         this.name = Objects.requireNonNull(name, "name");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.cursors = Objects.requireNonNull(cursors, "cursors");
         this.capabilities = Objects.requireNonNull(backend.capabilities(), "capabilities");
         this.coordination = new Coordination(name);
     }
@@ -75,6 +83,11 @@ public final class DefaultStorage implements Storage {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** Makes and opens the page cursors of this storage's stores. */
+    CursorCodec cursors() {
+        return cursors;
     }
 
     @Override

@@ -262,9 +262,8 @@ public final class CoreOperations {
         }
 
         /**
-         * A {@link BatchWriteException}: keys listed as not written are as before, keys listed as
-         * in doubt (where the exception lists them, {@code inDoubt()}) either, every other key
-         * as after.
+         * A {@link BatchWriteException}: keys listed as not written ({@code unprocessed()}) are as
+         * before, keys listed in doubt ({@code inDoubt()}) either, every other key as after.
          */
         @Override
         protected boolean verifyOtherFailure(SweepCase c, Throwable error, Map<String, Object> before,
@@ -275,16 +274,7 @@ public final class CoreOperations {
             Set<String> notWritten = new TreeSet<>();
             bwe.unprocessed().forEach(k -> notWritten.add(k.sk()));
             Set<String> inDoubt = new TreeSet<>();
-            Optional<Collection<Key>> listed = inDoubtKeys(bwe);
-            listed.ifPresent(keys -> keys.forEach(k -> inDoubt.add(k.sk())));
-            if (listed.isEmpty() && hasUnknownCause(bwe)) {
-                // This BatchWriteException has no list of keys in doubt, so keys whose chunk had an
-                // unknown outcome can only be listed as unprocessed (issue 12: they are in doubt, not
-                // unwritten). Judged as in doubt, and counted, until the exception lists them apart.
-                inDoubt.addAll(notWritten);
-                notWritten.clear();
-                c.tolerate("batch keys in doubt listed as not written (BatchWriteException has no inDoubt())");
-            }
+            bwe.inDoubt().forEach(k -> inDoubt.add(k.sk()));
             Map<String, Object> seen = observe(c);
             for (String part : seen.keySet()) {
                 Object now = seen.get(part);
@@ -306,23 +296,6 @@ public final class CoreOperations {
                 }
             }
             return true;
-        }
-    }
-
-    /**
-     * The keys a batch error lists as in doubt (their chunk's outcome is unknown), where
-     * {@link BatchWriteException} has such a list ({@code inDoubt()}); empty where it has none.
-     */
-    @SuppressWarnings("unchecked")
-    static Optional<Collection<Key>> inDoubtKeys(BatchWriteException e) {
-        try {
-            Method m = e.getClass().getMethod("inDoubt");
-            Object keys = m.invoke(e);
-            return Optional.of(keys instanceof Collection<?> ? (Collection<Key>) keys : List.of());
-        } catch (NoSuchMethodException absent) {
-            return Optional.empty();
-        } catch (ReflectiveOperationException | RuntimeException failed) {
-            throw new IllegalStateException("BatchWriteException.inDoubt() failed", failed);
         }
     }
 
