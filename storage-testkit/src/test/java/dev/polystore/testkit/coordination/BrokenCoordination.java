@@ -22,7 +22,12 @@ import dev.polystore.event.StreamAggregate;
 import dev.polystore.event.StreamPage;
 import dev.polystore.event.Subscription;
 import dev.polystore.event.SubscriptionOptions;
+import dev.polystore.Condition;
+import dev.polystore.Item;
+import dev.polystore.Key;
 import dev.polystore.lease.Lease;
+import dev.polystore.lease.LeaseInfo;
+import dev.polystore.lease.LeaseLoss;
 import dev.polystore.lease.LeaseOptions;
 import dev.polystore.lease.Leases;
 import dev.polystore.memory.MemoryBackend;
@@ -31,11 +36,14 @@ import dev.polystore.spi.ForwardingStorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.Direction;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /** Deliberately broken backends and storages the coordination contracts must catch. */
@@ -109,11 +117,9 @@ final class BrokenCoordination {
         return new EarlyAck(StoreFactory.open(new MemoryBackend(clock), clock));
     }
 
-    private static final class EarlyAck implements Storage {
-        private final Storage inner;
-
+    private static final class EarlyAck extends ForwardingStorage {
         EarlyAck(Storage inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -159,17 +165,26 @@ final class BrokenCoordination {
 
                 @Override
                 public Subscription subscribe(String stream, SubscriptionOptions options, EventHandler<T> handler) {
-                    return real.subscribe(stream, options, event -> {
-                        // Acknowledged at once; the application's handler runs a moment later.
-                        CompletableFuture.runAsync(() -> {
+                    // One worker per subscription keeps the handler's calls in revision order; each call
+                    // is acknowledged at once, so the checkpoint runs ahead of the application.
+                    ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, "early-ack-" + stream);
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    Subscription sub = real.subscribe(stream, options, event -> {
+                        worker.execute(() -> {
                             try {
-                                handler.handle(event);
+                                Thread.sleep(2);
+                                handler.handle(event).toCompletableFuture().get(); // interruptible: the worker stops with the subscription
                             } catch (Exception e) {
-                                throw new IllegalStateException(e);
+                                // The broken design never learns about the handler's failures.
                             }
-                        }, CompletableFuture.delayedExecutor(2, TimeUnit.MILLISECONDS));
+                        });
                         return CompletableFuture.completedFuture(null);
                     });
+                    sub.done().whenComplete((v, e) -> worker.shutdownNow());
+                    return sub;
                 }
 
                 @Override
@@ -177,6 +192,132 @@ final class BrokenCoordination {
                     return real.checkpoints();
                 }
             };
+        }
+    }
+
+    /**
+     * A storage whose leases take their tokens from a counter of each Leases instance (a
+     * process-local sequence, as when the holder numbers its own acquisitions): tokens reset
+     * when a process restarts, so an old holder's token can equal or exceed a newer one's.
+     */
+    static Storage localTokens(Clock clock) {
+        return new LocalTokens(StoreFactory.open(new MemoryBackend(clock), clock));
+    }
+
+    private static final class LocalTokens extends ForwardingStorage {
+        LocalTokens(Storage inner) {
+            super(inner);
+        }
+
+        @Override
+        public Leases leases() {
+            return leases(LeaseOptions.defaults());
+        }
+
+        @Override
+        public Leases leases(LeaseOptions options) {
+            Leases real = inner.leases(options);
+            AtomicLong counter = new AtomicLong();
+            return new Leases() {
+                @Override
+                public CompletableFuture<Optional<Lease>> tryAcquire(String name, Duration ttl) {
+                    return real.tryAcquire(name, ttl).thenApply(l -> l.map(x -> local(x, counter.incrementAndGet())));
+                }
+
+                @Override
+                public CompletableFuture<Lease> acquire(String name, Duration ttl, Duration timeout) {
+                    return real.acquire(name, ttl, timeout).thenApply(x -> local(x, counter.incrementAndGet()));
+                }
+
+                @Override
+                public CompletableFuture<Optional<LeaseInfo>> describe(String name) {
+                    return real.describe(name);
+                }
+
+                @Override
+                public LeaseOptions options() {
+                    return real.options();
+                }
+            };
+        }
+
+        private static Lease local(Lease real, long token) {
+            return new Lease() {
+                @Override
+                public String name() {
+                    return real.name();
+                }
+
+                @Override
+                public String owner() {
+                    return real.owner();
+                }
+
+                @Override
+                public long token() {
+                    return token;
+                }
+
+                @Override
+                public Duration ttl() {
+                    return real.ttl();
+                }
+
+                @Override
+                public boolean isValid() {
+                    return real.isValid();
+                }
+
+                @Override
+                public Duration remaining() {
+                    return real.remaining();
+                }
+
+                @Override
+                public CompletableFuture<Lease> renew() {
+                    Lease self = this;
+                    return real.renew().thenApply(x -> self);
+                }
+
+                @Override
+                public CompletableFuture<Boolean> release() {
+                    return real.release();
+                }
+
+                @Override
+                public CompletableFuture<LeaseLoss> lost() {
+                    return real.lost();
+                }
+
+                @Override
+                public Transaction transaction() {
+                    return real.transaction();
+                }
+
+                @Override
+                public <T> CompletableFuture<Item<T>> put(Store<T> store, Item<T> item, Condition condition) {
+                    return real.put(store, item, condition);
+                }
+
+                @Override
+                public CompletableFuture<Void> delete(Store<?> store, Key key, Condition condition) {
+                    return real.delete(store, key, condition);
+                }
+            };
+        }
+    }
+
+    /** Delegates every call to another storage; subclasses break one part. */
+    private abstract static class ForwardingStorage implements Storage {
+        final Storage inner;
+
+        ForwardingStorage(Storage inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public <T> EventStore<T> events(Codec<T> codec) {
+            return inner.events(codec);
         }
 
         @Override

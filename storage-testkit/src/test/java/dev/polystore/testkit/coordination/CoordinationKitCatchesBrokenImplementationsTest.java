@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectNestedClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectNestedMethod;
 
 import dev.polystore.Codec;
 import dev.polystore.Storage;
@@ -22,6 +24,7 @@ import dev.polystore.spi.ForwardingStorageBackend;
 import dev.polystore.testkit.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.testkit.engine.EngineTestKit;
@@ -59,6 +63,23 @@ class CoordinationKitCatchesBrokenImplementationsTest {
         @Override
         protected Storage open(StorageConfig config) {
             return BrokenCoordination.ignoringFences(config.clock());
+        }
+    }
+
+    static class LeasesWithLocalTokens extends LeaseContract {
+        @Override
+        protected StorageConfig config(Path tempDir) {
+            return memory();
+        }
+
+        @Override
+        protected boolean sharedAcrossProcesses() {
+            return false;
+        }
+
+        @Override
+        protected Storage open(StorageConfig config) {
+            return BrokenCoordination.localTokens(config.clock());
         }
     }
 
@@ -130,9 +151,25 @@ class CoordinationKitCatchesBrokenImplementationsTest {
         }
     }
 
-    /** Runs a suite and returns failed test method name → failure message. */
-    private static Map<String, String> failures(Class<?> run) {
-        List<Event> failed = EngineTestKit.engine("junit-jupiter").selectors(selectClass(run)).execute()
+    /**
+     * Runs the given tests of one group of a suite (the whole group without methods, the whole
+     * suite when group is null) and returns failed test method name
+     * → failure message. Only the group under test runs, so a broken implementation does not make
+     * the build wait for the hang bounds of unrelated tests.
+     */
+    private static Map<String, String> failures(Class<?> run, Class<?> group, String... methods) {
+        List<DiscoverySelector> selectors = new ArrayList<>();
+        if (group == null) {
+            selectors.add(selectClass(run));
+        } else if (methods.length == 0) {
+            selectors.add(selectNestedClass(List.of(run), group));
+        } else {
+            for (String m : methods) {
+                selectors.add(selectNestedMethod(List.of(run), group, m));
+            }
+        }
+        List<Event> failed = EngineTestKit.engine("junit-jupiter").selectors(selectors.toArray(DiscoverySelector[]::new))
+                .execute()
                 .testEvents().failed().list();
         Map<String, String> byMethod = new TreeMap<>();
         for (Event e : failed) {
@@ -144,8 +181,8 @@ class CoordinationKitCatchesBrokenImplementationsTest {
         return byMethod;
     }
 
-    private static Map<String, String> assertCaught(Class<?> run, String... methods) {
-        Map<String, String> failed = failures(run);
+    private static Map<String, String> assertCaught(Class<?> run, Class<?> group, String... methods) {
+        Map<String, String> failed = failures(run, group, methods);
         for (String m : methods) {
             assertTrue(failed.containsKey(m), run.getSimpleName() + " must fail " + m + "; failed: " + failed.keySet());
         }
@@ -155,27 +192,34 @@ class CoordinationKitCatchesBrokenImplementationsTest {
     @Test
     @DisplayName("a backend that ignores the fence check fails the paused-holder test (and fenced appends)")
     void fenceIgnored() {
-        Map<String, String> failed = assertCaught(LeasesIgnoringFences.class, "pausedHolder", "afterRelease");
+        Map<String, String> failed = assertCaught(LeasesIgnoringFences.class, LeaseContract.Fenced.class, "pausedHolder", "afterRelease");
         assertTrue(failed.get("pausedHolder").contains("does not check the fence"), failed.get("pausedHolder"));
-        assertCaught(EventsIgnoringFences.class, "fencedAppend");
+        assertCaught(EventsIgnoringFences.class, EventStoreContract.Fenced.class, "fencedAppend");
+    }
+
+    @Test
+    @DisplayName("tokens numbered by each process (reset on restart) fail the token test")
+    void localTokens() {
+        Map<String, String> failed = assertCaught(LeasesWithLocalTokens.class, LeaseContract.Tokens.class, "increase");
+        assertTrue(failed.get("increase").contains("strictly increase"), failed.get("increase"));
     }
 
     @Test
     @DisplayName("transactions that are not atomic fail the idempotency tests")
     void nonAtomic() {
-        assertCaught(EventsOnNonAtomicTransactions.class, "everyMode");
+        assertCaught(EventsOnNonAtomicTransactions.class, EventStoreContract.Idempotency.class, "everyMode");
     }
 
     @Test
     @DisplayName("a declared wake-up hook that never wakes anyone fails the wake-up test")
     void silentNotifier() {
-        assertCaught(EventsWithSilentNotifier.class, "wakeUp");
+        assertCaught(EventsWithSilentNotifier.class, EventStoreContract.Subscriptions.class, "wakeUp");
     }
 
     @Test
     @DisplayName("a subscription that checkpoints before the handler acknowledged fails the kill-and-restart test")
     void earlyCheckpoint() {
-        Map<String, String> failed = assertCaught(EventsCheckpointingEarly.class, "killedAndRestarted");
+        Map<String, String> failed = assertCaught(EventsCheckpointingEarly.class, EventStoreContract.Subscriptions.class, "killedAndRestarted");
         assertTrue(failed.get("killedAndRestarted").contains("skipped"), failed.get("killedAndRestarted"));
     }
 
