@@ -935,7 +935,8 @@ public abstract class EventStoreContract extends KitBase {
                 try (ChildProcess child = ChildProcess.start(config(tempDir), "256m", Duration.ofMinutes(5), "subscribe",
                         s, "kill9", "1")) {
                     String line;
-                    while ((line = child.readLine()) != null && childEffects.size() < killAt) {
+                    // Count first, then read: a line read after the count was reached would be lost.
+                    while (childEffects.size() < killAt && (line = child.readLine()) != null) {
                         if (line.startsWith("event ")) {
                             childEffects.add(Long.parseLong(line.split(" ")[1]));
                         }
