@@ -12,8 +12,10 @@ module dev.polystore.testkit {
     requires transitive org.junit.jupiter.api;
     requires transitive org.junit.platform.launcher;
     requires org.slf4j;
+    requires java.management; // the child JVM of the streaming test reports its peak heap
 
     exports dev.polystore.testkit;
+    exports dev.polystore.testkit.coordination;
     exports dev.polystore.testkit.domain;
     exports dev.polystore.testkit.dynamodb;
     exports dev.polystore.testkit.engines;
@@ -24,6 +26,7 @@ module dev.polystore.testkit {
 
     opens dev.polystore.testkit to org.junit.platform.commons, com.fasterxml.jackson.databind;
     opens dev.polystore.testkit.domain to org.junit.platform.commons;
+    opens dev.polystore.testkit.coordination to org.junit.platform.commons, com.fasterxml.jackson.databind;
     opens dev.polystore.testkit.dynamodb to org.junit.platform.commons;
     opens dev.polystore.testkit.faults to org.junit.platform.commons;
     opens dev.polystore.testkit.redis to org.junit.platform.commons;

@@ -195,4 +195,23 @@ class BenchmarkSmokeTest {
             b.tearDown();
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "dynamodb"})
+    void coordination(String backend) throws Exception {
+        CoordinationBenchmark b = new CoordinationBenchmark();
+        b.backend = backend;
+        b.pollMs = 20;
+        b.endpoint = backend.equals("dynamodb") ? dynamo.endpoint() : null;
+        b.setUp();
+        try {
+            assertEquals(1, b.append().lastRevision());
+            assertTrue(b.acquireRelease());
+            assertEquals(1L, b.subscriptionLag());
+            assertEquals(2L, b.subscriptionLag());
+            assertTrue(b.leases.describe("bench-lease").join().orElseThrow().released(), "released");
+        } finally {
+            b.tearDown();
+        }
+    }
 }
