@@ -66,13 +66,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The PostgreSQL engine: pgjdbc over a HikariCP pool, one table per store ({@link Sql}).
  *
- * <p><b>Threads.</b> pgjdbc blocks, so no call runs on the caller's thread: each operation is a
- * task on one of {@code pool_size} daemon worker threads ({@code polystore-postgres-N-worker-M}),
- * which borrows a pooled connection for the task only. Futures complete on
- * {@code polystore-postgres-N-callback-M} threads (a cached pool), so a callback that blocks never
- * holds a worker. A future cancelled before its task starts sends nothing; a task that has
- * started always runs its statement to the end (workers are never interrupted), so cancelling
- * never leaves a half-sent statement or a connection in an unknown state.
+ * <p><b>Threads.</b> pgjdbc blocks. With {@code run_on_caller} (the default) an operation runs on
+ * the calling thread when one of the {@code pool_size} connection slots is free, and the future
+ * it returns is already complete: no thread hand-off, which on a small machine costs more than a
+ * loopback round trip. The caller then blocks for at most what the future would have taken to
+ * fail (the pool's {@code connect_timeout_ms} plus {@code socket_timeout_ms} on a hung path).
+ * Otherwise (every slot busy, {@code run_on_caller = false}, or a call from one of this backend's
+ * callback threads) the operation is a task for one of {@code pool_size} daemon worker threads
+ * ({@code polystore-postgres-N-worker-M}), which borrows a pooled connection for the task only,
+ * and its future completes on a {@code polystore-postgres-N-callback-M} thread (a cached pool), so
+ * a callback that blocks never holds a worker. A queued task whose future was cancelled before it
+ * started sends nothing; a task that has started always runs its statement to the end (workers
+ * are never interrupted), so cancelling never leaves a half-sent statement or a connection in an
+ * unknown state.
  *
  * <p><b>Writes.</b> Each single-item write is one autocommit statement that checks its condition
  * and computes the new version in SQL ({@code INSERT … ON CONFLICT … DO UPDATE … WHERE} or
@@ -130,6 +136,8 @@ final class PostgresBackend implements StorageBackend {
     private final ThreadPoolExecutor completions;
     private final ScheduledExecutorService purger;
     private final Set<String> preparedTables = ConcurrentHashMap.newKeySet();
+    /** One per pooled connection: held by whoever (worker or caller) runs an operation. */
+    private final java.util.concurrent.Semaphore slots;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final String serverVersion;
     private final boolean synchronousCommitSent;
@@ -146,6 +154,7 @@ final class PostgresBackend implements StorageBackend {
         this.serverVersion = serverVersion;
         this.synchronousCommitSent = synchronousCommitSent;
         this.schemaVersionFound = schemaVersionFound;
+        this.slots = new java.util.concurrent.Semaphore(settings.poolSize());
         int id = INSTANCES.incrementAndGet();
         this.workers = new ThreadPoolExecutor(settings.poolSize(), settings.poolSize(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("polystore-postgres-" + id + "-worker-"));
@@ -337,46 +346,67 @@ final class PostgresBackend implements StorageBackend {
         if (closed.get()) {
             return closedFuture();
         }
+        if (settings.runOnCaller() && CALLBACK_OWNER.get() == null && slots.tryAcquire()) {
+            // A connection slot is free: run here, no thread hand-off; the future is complete when returned.
+            try {
+                if (closed.get()) {
+                    return closedFuture();
+                }
+                Outcome<T> o = attempt(what, work, lost);
+                return o.failure == null ? CompletableFuture.completedFuture(o.value) : CompletableFuture.failedFuture(o.failure);
+            } finally {
+                slots.release();
+            }
+        }
         CompletableFuture<T> future = new CompletableFuture<>();
         try {
-            workers.execute(new Task(future, what, () -> execute(future, what, work, lost)));
+            workers.execute(new Task(future, what, () -> {
+                if (future.isDone()) {
+                    return; // cancelled before it started: nothing was sent
+                }
+                slots.acquireUninterruptibly();
+                Outcome<T> o;
+                try {
+                    o = attempt(what, work, lost);
+                } finally {
+                    slots.release();
+                }
+                complete(future, o.value, o.failure);
+            }));
         } catch (RejectedExecutionException e) {
             return closedFuture();
         }
         return future;
     }
 
-    private <T> void execute(CompletableFuture<T> future, Supplier<String> what, Work<T> work, Lost<T> lost) {
-        if (future.isDone()) {
-            return; // cancelled before it started: nothing was sent
-        }
+    /** A value or a failure. */
+    private record Outcome<T>(T value, StoreException failure) {
+    }
+
+    /** Runs {@code work} on a borrowed connection, resolving a lost write with {@code lost} after returning it. */
+    private <T> Outcome<T> attempt(Supplier<String> what, Work<T> work, Lost<T> lost) {
         Instant now = clock.instant();
         Attempt attempt = new Attempt();
-        T value = null;
-        StoreException failure = null;
         SQLException lostWith = null;
         try (Connection c = pool.getConnection()) {
-            value = work.run(c, now, attempt);
+            return new Outcome<>(work.run(c, now, attempt), null);
         } catch (SQLException e) {
             if (lost != null && attempt.writeSent && !PgErrors.noConnection(e) && PgErrors.connectionLost(e)) {
                 lostWith = e;
             } else {
-                failure = errors.map(what.get(), e);
+                return new Outcome<>(null, errors.map(what.get(), e));
             }
         } catch (StoreException e) {
-            failure = e;
+            return new Outcome<>(null, e);
         } catch (RuntimeException e) {
-            failure = new StoreException("PostgreSQL could not " + what.get() + ": " + e, e);
+            return new Outcome<>(null, new StoreException("PostgreSQL could not " + what.get() + ": " + e, e));
         }
-        if (lostWith != null) {
-            LOG.debug("Connection lost while a write may have been applied ({}); resolving", lostWith.getMessage());
-            try {
-                value = lost.resolve(lostWith, attempt, now);
-            } catch (StoreException e) {
-                failure = e;
-            }
+        LOG.debug("Connection lost while a write may have been applied ({}); resolving", lostWith.getMessage());
+        try {
+            return new Outcome<>(lost.resolve(lostWith, attempt, now), null);
+        } catch (StoreException e) {
+            return new Outcome<>(null, e);
         }
-        complete(future, value, failure);
     }
 
     private <T> void complete(CompletableFuture<T> future, T value, StoreException failure) {
@@ -1088,6 +1118,16 @@ final class PostgresBackend implements StorageBackend {
             if (!workers.awaitTermination(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("PostgreSQL operations still running {} ms after close began; failing those not started",
                         settings.closeTimeout().toMillis());
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        // Operations running on callers' threads: wait for their connection slots within the same grace period.
+        try {
+            if (slots.tryAcquire(settings.poolSize(), settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                slots.release(settings.poolSize());
+            } else {
+                LOG.warn("PostgreSQL operations on callers' threads still running at close; their connections are closed");
             }
         } catch (InterruptedException e) {
             interrupted = true;

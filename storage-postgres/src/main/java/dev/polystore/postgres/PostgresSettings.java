@@ -35,12 +35,13 @@ import java.util.regex.Pattern;
  * @param expiryPurgeInterval how often expired items are deleted in the background; zero for never
  * @param closeTimeout how long close waits for in-flight operations
  * @param applicationName the {@code application_name} the server shows for these connections
+ * @param runOnCaller whether an operation runs on the calling thread when a connection slot is free
  */
 record PostgresSettings(String url, String database, String user, String password, String schema, String tablePrefix,
                         boolean createTables, int poolSize, int poolMinIdle, Duration connectTimeout,
                         Duration statementTimeout, Duration socketTimeout, String synchronousCommit, String sslMode,
                         String sslRootCert, int prepareThreshold, Duration expiryPurgeInterval, Duration closeTimeout,
-                        String applicationName) {
+                        String applicationName, boolean runOnCaller) {
 
     static final String URL = "url";
     static final String HOST = "host";
@@ -64,6 +65,7 @@ record PostgresSettings(String url, String database, String user, String passwor
     static final String EXPIRY_PURGE_INTERVAL_S = "expiry_purge_interval_s";
     static final String CLOSE_TIMEOUT_MS = "close_timeout_ms";
     static final String APPLICATION_NAME = "application_name";
+    static final String RUN_ON_CALLER = "run_on_caller";
 
     static final String DEFAULT_SCHEMA = "public";
     static final String DEFAULT_TABLE_PREFIX = "polystore_";
@@ -191,9 +193,10 @@ record PostgresSettings(String url, String database, String user, String passwor
             throw new ConfigurationException(c.fullKey(APPLICATION_NAME) + " = \"" + app
                     + "\": expected at most 63 printable ASCII characters");
         }
+        boolean runOnCaller = c.booleanValue(RUN_ON_CALLER, true);
         c.rejectUnknownKeys();
         return new PostgresSettings(jdbcUrl, database, user, password, schema, prefix, create, poolSize, minIdle, connect,
-                statement, socket, sync, ssl, rootCert, prepare, Duration.ofSeconds(purge), close, app);
+                statement, socket, sync, ssl, rootCert, prepare, Duration.ofSeconds(purge), close, app, runOnCaller);
     }
 
     /** The pgjdbc connection properties (the password among them; never logged). */
@@ -237,6 +240,6 @@ record PostgresSettings(String url, String database, String user, String passwor
     public String toString() {
         return "PostgresSettings[" + describe() + ", password " + (password == null ? "none" : "***")
                 + ", create_tables=" + createTables + ", pool_size=" + poolSize + ", synchronous_commit=" + synchronousCommit
-                + ", ssl_mode=" + sslMode + ", prepare_threshold=" + prepareThreshold + "]";
+                + ", ssl_mode=" + sslMode + ", prepare_threshold=" + prepareThreshold + ", run_on_caller=" + runOnCaller + "]";
     }
 }

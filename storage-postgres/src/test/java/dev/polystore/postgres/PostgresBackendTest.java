@@ -244,7 +244,8 @@ class PostgresBackendTest {
     @Test
     @DisplayName("close lets queued operations finish, then refuses new ones")
     void closeDrains() {
-        Storage storage = StoreFactory.open(Pg.config(POSTGRES.server()).set("postgres.pool_size", 2).build());
+        Storage storage = StoreFactory.open(Pg.config(POSTGRES.server()).set("postgres.pool_size", 2)
+                .set("postgres.run_on_caller", false).build());
         Store<String> s = storage.store("drain", Codec.utf8());
         s.get("warm", "up").join();
         String pk = "drain-" + UUID.randomUUID();

@@ -75,7 +75,9 @@ class ServerKillTest {
         int roundsRun = 0;
         try (DedicatedPostgres server = DedicatedPostgres.start(dir.resolve("pgdata"), Map.of("fsync", "on"))) {
             Pg.ensure(server, "crash", "");
-            StorageConfig config = Pg.config(server, "crash").set("postgres.connect_timeout_ms", 2000).build();
+            // Pooled mode, so that IN_FLIGHT writes really are in flight at once.
+            StorageConfig config = Pg.config(server, "crash").set("postgres.connect_timeout_ms", 2000)
+                    .set("postgres.run_on_caller", false).build();
             try (Storage storage = StoreFactory.open(config)) {
                 Store<String> s = storage.store("crash", Codec.utf8());
                 s.get("warm", "up").join();

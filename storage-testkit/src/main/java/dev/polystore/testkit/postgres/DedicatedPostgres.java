@@ -47,7 +47,7 @@ public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
      * e.g. {@code fsync = on}).
      */
     public static DedicatedPostgres start(Path dataDir, Map<String, String> serverConfig) {
-        EmbeddedPostgresExtension.requireEmbeddedOnClassPath();
+        EmbeddedSupport.requireOnClassPath();
         Objects.requireNonNull(dataDir, "dataDir");
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {

