@@ -673,9 +673,12 @@ final class PostgresBackend implements StorageBackend {
     }
 
     private static ConditionFailedException conditionFailed(WriteOp op, int index) {
-        return new ConditionFailedException("condition " + op.condition() + " failed for " + op.key() + " in store '"
-                + op.table() + "': the item is absent, expired, present or of another version, as the condition "
-                + "excludes" + (index >= 0 ? " (transaction operation " + index + ")" : ""), op.key(), index, null);
+        Condition c = op.condition();
+        String found = c instanceof Condition.IfAbsent ? "a live item is there"
+                : c instanceof Condition.IfExists ? "no live item is there"
+                : "the item is absent, expired or at another version";
+        return new ConditionFailedException("condition " + c + " failed for " + op.key() + " in store '" + op.table() + "': "
+                + found + (index >= 0 ? " (transaction operation " + index + ")" : ""), op.key(), index, null);
     }
 
     // ------------------------------------------------------------------ batches
