@@ -617,7 +617,7 @@ final class PostgresBackend implements StorageBackend {
             ps.setBytes(2, SortKeys.utf8(put.key().sk()));
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next() && Arrays.equals(token, rs.getBytes(2))) {
-                    LOG.debug("A write whose answer was lost had committed ({})", put.key());
+                    LOG.debug("A write whose answer was lost had committed (found its write token)");
                     return rs.getLong(1);
                 }
             }
