@@ -46,6 +46,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * Alternatively {@code @ExtendWith(EmbeddedPostgresExtension.class)} and a {@link PostgresServer}
  * parameter. For a server of one test's own that it may kill and restart, see
  * {@link DedicatedPostgres}.
+ *
+ * <p>Thread-safe: test classes running in parallel share the one server (give each its own
+ * database, table prefix or keys). A server that fails to start fails the tests that use it.
  */
 public final class EmbeddedPostgresExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
     /** System property choosing the mode: {@code embedded} (default) or {@code testcontainers}. */
