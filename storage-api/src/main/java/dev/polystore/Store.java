@@ -62,9 +62,15 @@ public interface Store<T> {
     }
 
     /**
-     * Deletes the item at {@code (pk, sk)} if there is one.
+     * Deletes the item at {@code (pk, sk)} if there is one. When the future completes normally
+     * the item is gone.
      *
-     * @return whether an item was there (and is now deleted)
+     * @return whether an item was there (and is now deleted). On an engine that retries
+     *         requests, an earlier attempt of this same call may have been applied without its
+     *         answer arriving, and the attempt that answered then found nothing: the item is
+     *         certainly gone, and only whether it was there before the call is unknown. Such a
+     *         delete reports {@code true} ("an item may have been deleted by this call"), never
+     *         a failure; {@code false} always means no item was there for this call to delete.
      */
     CompletableFuture<Boolean> delete(String pk, String sk);
 
@@ -107,8 +113,9 @@ public interface Store<T> {
     /**
      * Writes many items unconditionally ({@link Capability#BATCH}). Not atomic: if some items
      * cannot be written after the backend's bounded retries, completes with
-     * {@link BatchWriteException} listing exactly those; all others were written. Keys must be
-     * distinct.
+     * {@link BatchWriteException} listing exactly those ({@link BatchWriteException#unprocessed()}),
+     * and separately the keys whose write may or may not have been applied
+     * ({@link BatchWriteException#inDoubt()}); all others were written. Keys must be distinct.
      */
     CompletableFuture<Void> batchPut(List<Item<T>> items);
 

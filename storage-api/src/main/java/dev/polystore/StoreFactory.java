@@ -1,5 +1,6 @@
 package dev.polystore;
 
+import dev.polystore.internal.Cursors;
 import dev.polystore.internal.DefaultStorage;
 import dev.polystore.internal.ProviderRegistry;
 import dev.polystore.spi.ConfigSection;
@@ -7,6 +8,9 @@ import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * Opens a {@link Storage} on the backend a configuration names. Backends are found with
@@ -47,12 +51,28 @@ public final class StoreFactory {
 
     /** Opens the storage {@code config} describes, as it is (no overrides applied). */
     public static Storage open(StorageConfig config) {
+        return open(config, UnaryOperator.identity());
+    }
+
+    /**
+     * Opens the storage {@code config} describes, with the backend wrapped by {@code wrap} before
+     * the API layer is put over it: for tests that inject faults between the API and a backend
+     * found by name, and for decorating a backend in code (usually a
+     * {@link dev.polystore.spi.ForwardingStorageBackend}). The wrapper is closed with the storage.
+     *
+     * @param wrap returns the backend the API layer uses; given the backend the provider opened
+     */
+    public static Storage open(StorageConfig config, UnaryOperator<StorageBackend> wrap) {
+        Objects.requireNonNull(wrap, "wrap");
         for (String key : config.values().keySet()) {
-            if (!key.contains(".") && !key.equals("backend")) {
+            if (!key.contains(".") && !StorageConfig.TOP_LEVEL_KEYS.contains(key)) {
                 throw new ConfigurationException("unknown key storage." + key + " in " + config.origin()
-                        + "; [storage] holds only 'backend' and one section per backend (see docs/configuration.md)");
+                        + "; [storage] holds only " + StorageConfig.TOP_LEVEL_KEYS
+                        + " and one section per backend (see docs/configuration.md)");
             }
         }
+        // Checked before the backend opens, so a bad secret leaves nothing to release.
+        Cursors cursors = Cursors.fromConfig(config.values().get(StorageConfig.CURSOR_SECRET));
         String name = config.backend();
         StorageProvider provider = ProviderRegistry.discover().require(name);
         ConfigSection section = new ConfigSection("storage." + name, config.section(name));
@@ -61,7 +81,31 @@ public final class StoreFactory {
             throw new ConfigurationException("provider '" + name + "' (" + provider.getClass().getName()
                     + ") returned no backend");
         }
-        return new DefaultStorage(name, backend, config.clock());
+        StorageBackend wrapped;
+        try {
+            wrapped = Objects.requireNonNull(wrap.apply(backend), "the wrapper returned no backend");
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        return new DefaultStorage(name, wrapped, config.clock(), cursors);
+    }
+
+    /**
+     * Opens a {@link Storage} over a backend built in code rather than found by name: a test
+     * double, or a backend wrapped by hand in a {@link dev.polystore.spi.ForwardingStorageBackend}
+     * to inject faults. The storage reports {@code backend.name()} as its backend, decides expiry
+     * in the API layer by {@code clock} (pass the clock the backend was opened with) and closes
+     * the backend when it is closed. Its cursors are sealed under the built-in default cursor
+     * secret (see {@code docs/cursors.md}). For backend authors and tests; applications use the other
+     * {@code open} methods.
+     *
+     * @throws NullPointerException if an argument or the backend's capabilities are null
+     */
+    public static Storage open(StorageBackend backend, Clock clock) {
+        Objects.requireNonNull(backend, "backend");
+        return new DefaultStorage(Objects.requireNonNull(backend.name(), "backend.name()"), backend,
+                Objects.requireNonNull(clock, "clock"));
     }
 
     /** The names of the providers found on the class path, for diagnostics. */

@@ -9,6 +9,7 @@ import dev.polystore.Item;
 import dev.polystore.Key;
 import dev.polystore.KeyRange;
 import dev.polystore.Limits;
+import dev.polystore.OutcomeUnknownException;
 import dev.polystore.Page;
 import dev.polystore.Query;
 import dev.polystore.Store;
@@ -144,7 +145,7 @@ final class DefaultStore<T> implements Store<T> {
             items.add(decode(r));
         }
         Optional<String> next = raw.lastEvaluatedSk() == null ? Optional.empty()
-                : Optional.of(Cursors.encode(table, query.pk(), query.range(), query.direction(), raw.lastEvaluatedSk()));
+                : Optional.of(storage.cursors().encode(table, query.pk(), query.range(), query.direction(), raw.lastEvaluatedSk()));
         return new Page<>(items, next);
     }
 
@@ -288,7 +289,9 @@ final class DefaultStore<T> implements Store<T> {
     /**
      * Writes chunk by chunk, up to {@link #MAX_CHUNKS_IN_FLIGHT} chunks at once (so an embedded
      * engine can commit them together and a remote one can overlap them); keeps going after a
-     * failed chunk and reports every key not written.
+     * failed chunk and reports every key not written, and separately every key in doubt (a
+     * chunk that failed with {@link OutcomeUnknownException}, or the in-doubt keys of a
+     * backend's {@link BatchWriteException}).
      */
     private CompletableFuture<Void> batchWrite(List<WriteOp> ops) {
         int chunk = storage.capabilities().maxBatchWriteItems();
@@ -296,40 +299,63 @@ final class DefaultStore<T> implements Store<T> {
         for (int i = 0; i < ops.size(); i += chunk) {
             chunks.add(ops.subList(i, Math.min(ops.size(), i + chunk)));
         }
-        List<Key> unprocessed = new ArrayList<>();
-        List<Throwable> causes = new ArrayList<>();
+        BatchFailures failures = new BatchFailures();
         AtomicInteger next = new AtomicInteger();
         List<CompletableFuture<Void>> lanes = new ArrayList<>();
         for (int lane = 0; lane < Math.min(MAX_CHUNKS_IN_FLIGHT, chunks.size()); lane++) {
-            lanes.add(writeChunks(chunks, next, unprocessed, causes));
+            lanes.add(writeChunks(chunks, next, failures));
         }
-        return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).thenCompose(v -> {
-            synchronized (unprocessed) {
-                if (unprocessed.isEmpty()) {
-                    return CompletableFuture.completedFuture(null);
-                }
-                boolean retryable = causes.stream().allMatch(c -> c instanceof StoreException se && se.retryable());
-                BatchWriteException e = new BatchWriteException(unprocessed.size() + " of " + ops.size()
-                        + " batch writes to store '" + table + "' were not applied (listed in unprocessed()); "
-                        + "the others were. First cause: " + causes.get(0).getMessage(), unprocessed, retryable,
-                        causes.get(0));
-                causes.stream().skip(1).forEach(e::addSuppressed);
-                return CompletableFuture.failedFuture(e);
+        return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> failures.toFuture(ops.size(), table));
+    }
+
+    /** What the failed chunks of one batch left: keys not written, keys in doubt, and why. Guarded by itself. */
+    private static final class BatchFailures {
+        private final List<Key> unprocessed = new ArrayList<>();
+        private final List<Key> inDoubt = new ArrayList<>();
+        private final List<Throwable> causes = new ArrayList<>();
+        /** Whether every key not written failed for a retryable reason. */
+        private boolean retryable = true;
+
+        synchronized void add(List<WriteOp> part, Throwable cause) {
+            causes.add(cause);
+            if (cause instanceof BatchWriteException bwe) {
+                unprocessed.addAll(bwe.unprocessed());
+                inDoubt.addAll(bwe.inDoubt());
+                retryable &= bwe.unprocessed().isEmpty() || bwe.retryable();
+            } else if (cause instanceof OutcomeUnknownException) {
+                part.forEach(op -> inDoubt.add(op.key()));
+            } else {
+                part.forEach(op -> unprocessed.add(op.key()));
+                retryable &= cause instanceof StoreException se && se.retryable();
             }
-        });
+        }
+
+        synchronized CompletableFuture<Void> toFuture(int total, String table) {
+            if (causes.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            String doubt = inDoubt.isEmpty() ? "" : "; " + inDoubt.size() + " may or may not have been applied "
+                    + "(listed in inDoubt(): read them back, or write them again)";
+            BatchWriteException e = new BatchWriteException(unprocessed.size() + " of " + total
+                    + " batch writes to store '" + table + "' were not applied (listed in unprocessed())" + doubt
+                    + "; the others were. First cause: " + causes.get(0).getMessage(), unprocessed, inDoubt,
+                    retryable, causes.get(0));
+            causes.stream().skip(1).forEach(e::addSuppressed);
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** One lane: takes the next unclaimed chunk, writes it, records what failed, repeats until none is left. */
-    private CompletableFuture<Void> writeChunks(List<List<WriteOp>> chunks, AtomicInteger next,
-                                                List<Key> unprocessed, List<Throwable> causes) {
+    private CompletableFuture<Void> writeChunks(List<List<WriteOp>> chunks, AtomicInteger next, BatchFailures failures) {
         CompletableFuture<Void> lane = new CompletableFuture<>();
-        driveLane(chunks, next, unprocessed, causes, lane);
+        driveLane(chunks, next, failures, lane);
         return lane;
     }
 
     /** Loops while chunks complete at once (in-memory engines), so a long batch never recurses deeply. */
-    private void driveLane(List<List<WriteOp>> chunks, AtomicInteger next, List<Key> unprocessed,
-                           List<Throwable> causes, CompletableFuture<Void> lane) {
+    private void driveLane(List<List<WriteOp>> chunks, AtomicInteger next, BatchFailures failures,
+                           CompletableFuture<Void> lane) {
         while (true) {
             int index = next.getAndIncrement();
             if (index >= chunks.size()) {
@@ -340,20 +366,12 @@ final class DefaultStore<T> implements Store<T> {
             CompletableFuture<Void> written = storage.call(table, () -> storage.spi().batchWrite(table, part))
                     .handle((ok, e) -> {
                         if (e != null) {
-                            Throwable cause = Futures.unwrap(e);
-                            synchronized (unprocessed) {
-                                causes.add(cause);
-                                if (cause instanceof BatchWriteException bwe) {
-                                    unprocessed.addAll(bwe.unprocessed());
-                                } else {
-                                    part.forEach(op -> unprocessed.add(op.key()));
-                                }
-                            }
+                            failures.add(part, Futures.unwrap(e));
                         }
                         return null;
                     });
             if (!written.isDone()) {
-                written.whenComplete((v, e) -> driveLane(chunks, next, unprocessed, causes, lane));
+                written.whenComplete((v, e) -> driveLane(chunks, next, failures, lane));
                 return;
             }
         }
@@ -398,7 +416,7 @@ final class DefaultStore<T> implements Store<T> {
         Keys.requirePk(query.pk());
         KeyRange range = query.range();
         Keys.requireValid(range);
-        String start = query.cursor().map(c -> Cursors.decode(c, table, query.pk(), range, query.direction())).orElse(null);
+        String start = query.cursor().map(c -> storage.cursors().decode(c, table, query.pk(), range, query.direction())).orElse(null);
         return new QuerySpec(table, query.pk(), range, query.limit(), query.direction(), start);
     }
 

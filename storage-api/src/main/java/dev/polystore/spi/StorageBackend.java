@@ -60,7 +60,14 @@ public interface StorageBackend extends AutoCloseable {
     /** Writes if the condition holds. @return the item's new version */
     CompletableFuture<Long> put(WriteOp.Put put);
 
-    /** Deletes if the condition holds. @return whether an unexpired item was there */
+    /**
+     * Deletes if the condition holds.
+     *
+     * @return whether an unexpired item was there. An unconditional delete that was applied,
+     *         after an earlier attempt of the same call whose outcome is unknown, returns
+     *         {@code true} (an item may have been deleted by this call); {@code false} only when
+     *         certainly nothing was deleted by it (see {@code Store.delete})
+     */
     CompletableFuture<Boolean> delete(WriteOp.Delete delete);
 
     /** One page of a partition. */
@@ -78,7 +85,11 @@ public interface StorageBackend extends AutoCloseable {
      * Applies up to {@link dev.polystore.Capabilities#maxBatchWriteItems()} unconditional puts
      * and deletes with distinct keys, not atomically ({@link Capability#BATCH}). Items the
      * engine leaves unprocessed are retried with backoff a bounded number of times; those still
-     * unprocessed are reported with {@link dev.polystore.BatchWriteException}, never dropped.
+     * unprocessed are reported with {@link dev.polystore.BatchWriteException}, never dropped; keys
+     * whose write may or may not have been applied (its answer lost) go in its
+     * {@link dev.polystore.BatchWriteException#inDoubt()} list, not in {@code unprocessed()}. A
+     * batch whose every key is in doubt may also fail with
+     * {@link dev.polystore.OutcomeUnknownException}.
      */
     default CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
         return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.BATCH));
@@ -111,8 +122,20 @@ public interface StorageBackend extends AutoCloseable {
     String name();
 
     /**
-     * Completes or fails every pending operation, then releases resources. Idempotent; never
-     * throws.
+     * Completes or fails every pending operation, then releases resources: when it returns, every
+     * future this backend handed out is complete. Stop admitting new calls first and let the
+     * ones in flight finish within a bounded grace period, so that a clean shutdown never turns
+     * a write the engine accepted into "outcome unknown"; fail what is left after it with
+     * {@link dev.polystore.OutcomeUnknownException} (a write that may have been sent) or
+     * {@link dev.polystore.UnavailableException}. Idempotent; never throws.
+     *
+     * <p><b>Who rejects calls after close:</b> the API layer. Once {@code Storage.close()} has
+     * begun, every new call through the API fails with {@link dev.polystore.UnavailableException}
+     * without reaching the backend, and the API calls this method once. A backend still sees the
+     * calls that were in flight when close began or raced with it, and calls from anything else
+     * holding it directly (a layer, a test); it must fail those with
+     * {@link dev.polystore.UnavailableException} (never hang, never succeed silently after its
+     * resources are gone).
      */
     @Override
     void close();

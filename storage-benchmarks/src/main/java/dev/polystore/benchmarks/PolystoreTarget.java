@@ -44,7 +44,13 @@ public final class PolystoreTarget implements Target {
                 .build()));
     }
 
-    /** Polystore on DynamoDB (Local) at {@code endpoint}, creating its table. */
+    /**
+     * Polystore on DynamoDB (Local) at {@code endpoint}, creating its table. DynamoDB Local
+     * answers one request at a time, so the benchmarks' bursts queue at it for longer than the
+     * backend's default timeouts (meant for DynamoDB itself) on a busy machine: the timeouts here
+     * are those of a slow engine (docs/dynamodb.md, Timeouts). They never fire in a healthy run,
+     * so they change no figure.
+     */
     public static PolystoreTarget dynamodb(String endpoint) {
         return new PolystoreTarget(StoreFactory.open(StorageConfig.builder()
                 .backend("dynamodb")
@@ -53,6 +59,10 @@ public final class PolystoreTarget implements Target {
                 .set("dynamodb.table_prefix", "bench_")
                 .set("dynamodb.create_tables", true)
                 .set("dynamodb.credentials", "local")
+                .set("dynamodb.api_call_attempt_timeout_ms", 30_000)
+                .set("dynamodb.api_call_timeout_ms", 120_000)
+                .set("dynamodb.bulk_call_attempt_timeout_ms", 30_000)
+                .set("dynamodb.bulk_call_timeout_ms", 120_000)
                 .build()));
     }
 

@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
 
 /**
  * Builds the SDK's async client from {@link DynamoDbSettings}: the Netty NIO HTTP client, the
- * configured credentials, timeouts and retry attempts handed to the SDK, and the
+ * configured credentials, connect timeout and retry attempts handed to the SDK (call
+ * timeouts are set per request, see {@link Timeouts}), and the
  * {@link AttemptLog} interceptor the backend needs to tell ambiguous outcomes apart.
  */
 final class ClientFactory {
@@ -80,12 +81,7 @@ final class ClientFactory {
         ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder()
                 .addExecutionInterceptor(new AttemptLog.Interceptor(attempts));
         hooks.interceptors().forEach(override::addExecutionInterceptor);
-        if (s.apiCallTimeout() != null) {
-            override.apiCallTimeout(s.apiCallTimeout());
-        }
-        if (s.apiCallAttemptTimeout() != null) {
-            override.apiCallAttemptTimeout(s.apiCallAttemptTimeout());
-        }
+        // No client-wide call timeouts: every request carries those of its class (Timeouts).
         // The SDK's default strategy for DynamoDB (backoff, throttling handling, circuit
         // breaker) with only the number of attempts changed when configured.
         override.retryStrategy(b -> {

@@ -33,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,7 +87,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * know their new version up front; for unconditional and "if exists" puts the current versions
  * are read first (consistent {@code BatchGetItem}) and turned into version conditions; if
  * another writer gets in between, the transaction is cancelled and tried again with fresh
- * reads, at most {@value Transactions#ROUNDS} times.
+ * reads (pinning the versions the cancellation returned), within the bulk call timeout; see
+ * {@link Transactions} for how contention on one item is kept from failing transactions.
  *
  * <p><b>Batches.</b> {@code BatchGetItem} in chunks of 100 and {@code BatchWriteItem} (for
  * deletes) in chunks of 25, unprocessed keys retried with exponential backoff and jitter at most
@@ -96,9 +96,17 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * versions, so batch puts are sent as concurrent single-item unconditional puts (same version
  * rules as {@link #put}); failures are reported per key with {@link BatchWriteException}.
  *
+ * <p><b>Timeouts.</b> Every request carries the SDK call and attempt timeouts of its class
+ * ({@link Timeouts}): a few seconds for single-item requests, more for queries, batches and
+ * transactions, so no call waits on a hung path for long.
+ *
+ * <p><b>Close</b> drains: every SPI call is admitted through {@link InFlight}; {@link #close()}
+ * stops admitting calls, waits up to {@code close_grace_ms} for the admitted ones to answer
+ * (their later rounds still run), fails what is left (with {@link OutcomeUnknownException} only
+ * for writes that may have been sent), and only then closes the SDK client.
+ *
  * <p>Every SPI method returns a future and never throws: its body ({@code xxxAsync}) runs under
- * {@link #guard}, so a synchronous failure (a closed backend, say) becomes a failed future.
- * Thread-safe.
+ * {@link InFlight#run}, so a synchronous failure becomes a failed future. Thread-safe.
  */
 final class DynamoDbBackend implements StorageBackend {
     private static final Logger LOG = LoggerFactory.getLogger(DynamoDbBackend.class);
@@ -129,7 +137,8 @@ final class DynamoDbBackend implements StorageBackend {
             EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private final Map<String, String> prepared = new ConcurrentHashMap<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final InFlight inFlight = new InFlight(NAME);
+    private final Timeouts timeouts;
     private final Transactions transactions;
     /** Write tokens and client request tokens: one random prefix per backend, then a counter. */
     private final WriteTokens tokens = new WriteTokens();
@@ -141,7 +150,9 @@ final class DynamoDbBackend implements StorageBackend {
         this.waiter = dynamo.waiter();
         this.clock = clock;
         this.batchRetries = batchRetries;
-        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads, tokens);
+        this.timeouts = new Timeouts(settings);
+        this.transactions = new Transactions(dynamo, clock, this::table, this::consistentReads, tokens, timeouts,
+                settings.bulkCallTimeout());
     }
 
     @Override
@@ -158,16 +169,17 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Void> prepareTable(String store) {
-        if (closed.get()) {
-            return CompletableFuture.failedFuture(new UnavailableException("the dynamodb backend is closed", null));
-        }
+        return inFlight.run("preparing the table of store '" + store + "'", null, false, call -> prepareAsync(store));
+    }
+
+    private CompletableFuture<Void> prepareAsync(String store) {
         String table = settings.tableName(store);
         if (table.length() < 3) {
             return CompletableFuture.failedFuture(new ConfigurationException("DynamoDB table name '" + table
                     + "' (store '" + store + "') is shorter than the 3 characters DynamoDB requires: set "
                     + "storage.dynamodb.table_prefix (e.g. \"app_\")"));
         }
-        return guard(() -> dynamo.describeTable(b -> b.tableName(table))
+        return guard(() -> dynamo.describeTable(b -> b.tableName(table).overrideConfiguration(timeouts.single()))
                 .handle((r, e) -> {
                     if (e == null) {
                         return checkExisting(store, r.table());
@@ -213,6 +225,7 @@ final class DynamoDbBackend implements StorageBackend {
                 .keySchema(
                         KeySchemaElement.builder().attributeName(Items.PK).keyType(KeyType.HASH).build(),
                         KeySchemaElement.builder().attributeName(Items.SK).keyType(KeyType.RANGE).build())
+                .overrideConfiguration(timeouts.bulk())
                 .build();
         LOG.info("Creating DynamoDB table {} for store {} (on-demand billing)", table, store);
         return dynamo.createTable(request)
@@ -227,7 +240,7 @@ final class DynamoDbBackend implements StorageBackend {
     }
 
     private CompletableFuture<Void> waitUntilActive(String table) {
-        return waiter.waitUntilTableExists(b -> b.tableName(table),
+        return waiter.waitUntilTableExists(b -> b.tableName(table).overrideConfiguration(timeouts.single()),
                         o -> o.waitTimeout(settings.tableWaitTimeout()))
                 .handle((r, e) -> {
                     if (e != null) {
@@ -244,7 +257,8 @@ final class DynamoDbBackend implements StorageBackend {
     /** TTL lets DynamoDB delete expired items eventually; reads never depend on it. */
     private CompletableFuture<Void> enableTtl(String table) {
         return dynamo.updateTimeToLive(b -> b.tableName(table)
-                        .timeToLiveSpecification(s -> s.attributeName(Items.EXPIRES).enabled(true)))
+                        .timeToLiveSpecification(s -> s.attributeName(Items.EXPIRES).enabled(true))
+                        .overrideConfiguration(timeouts.bulk()))
                 .handle((r, e) -> {
                     if (e != null) {
                         LOG.warn("Could not enable TTL on attribute '{}' of DynamoDB table {}; expired items are still "
@@ -259,13 +273,14 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Optional<RawItem>> get(String store, Key key) {
-        return guard(() -> getAsync(store, key));
+        return inFlight.run("a get from store '" + store + "'", key, false, call -> getAsync(store, key));
     }
 
     private CompletableFuture<Optional<RawItem>> getAsync(String store, Key key) {
         String table = table(store);
         long now = nowSeconds();
-        GetItemRequest request = GetItemRequest.builder().tableName(table).key(Items.key(key)).consistentRead(true).build();
+        GetItemRequest request = GetItemRequest.builder().tableName(table).key(Items.key(key)).consistentRead(true)
+                .overrideConfiguration(timeouts.single()).build();
         return guard(() -> dynamo.getItem(request).handle((r, e) -> {
             if (e != null) {
                 throw Errors.read("get " + key + " from store '" + store + "'", e);
@@ -276,7 +291,7 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<RawPage> query(QuerySpec q) {
-        return guard(() -> queryAsync(q));
+        return inFlight.run("a query of store '" + q.table() + "'", null, false, call -> queryAsync(q));
     }
 
     private CompletableFuture<RawPage> queryAsync(QuerySpec q) {
@@ -315,7 +330,8 @@ final class DynamoDbBackend implements StorageBackend {
                 .scanIndexForward(q.direction() == Direction.ASCENDING)
                 .consistentRead(true)
                 // One more than needed, to know whether another item follows without a further request.
-                .limit(q.limit() - items.size() + 1);
+                .limit(q.limit() - items.size() + 1)
+                .overrideConfiguration(timeouts.bulk());
         if (start != null) {
             b.exclusiveStartKey(Items.key(Key.of(q.pk(), start)));
         }
@@ -393,7 +409,8 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<List<RawItem>> batchGet(String store, List<Key> keys) {
-        return guard(() -> batchGetAsync(store, keys));
+        return inFlight.run("a batch get of " + keys.size() + " keys from store '" + store + "'", null, false,
+                call -> batchGetAsync(store, keys));
     }
 
     private CompletableFuture<List<RawItem>> batchGetAsync(String store, List<Key> keys) {
@@ -436,7 +453,8 @@ final class DynamoDbBackend implements StorageBackend {
             int retry) {
         Map<String, KeysAndAttributes> request = new HashMap<>();
         keys.forEach((table, k) -> request.put(table, KeysAndAttributes.builder().keys(k).consistentRead(true).build()));
-        return dynamo.batchGetItem(BatchGetItemRequest.builder().requestItems(request).build()).thenCompose(r -> {
+        return dynamo.batchGetItem(BatchGetItemRequest.builder().requestItems(request)
+                .overrideConfiguration(timeouts.bulk()).build()).thenCompose(r -> {
             r.responses().forEach((table, items) -> found.computeIfAbsent(table, t -> new ArrayList<>()).addAll(items));
             Map<String, List<Map<String, AttributeValue>>> unprocessed = new HashMap<>();
             r.unprocessedKeys().forEach((table, ka) -> {
@@ -462,28 +480,28 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Long> put(WriteOp.Put op) {
-        return guard(() -> putAsync(op));
+        return inFlight.run("a put to store '" + op.table() + "'", op.key(), true, call -> putAsync(op, call));
     }
 
-    private CompletableFuture<Long> putAsync(WriteOp.Put op) {
+    private CompletableFuture<Long> putAsync(WriteOp.Put op, InFlight.Call call) {
         String table = table(op.table());
         String token = newToken();
         Condition c = op.condition();
         return guard(() -> {
             if (c instanceof Condition.IfAbsent) {
-                return putItem(op, table, token, 1, Items.ABSENT, Map.of(), false);
+                return putItem(op, call, table, token, 1, Items.ABSENT, Map.of(), false);
             } else if (c instanceof Condition.IfVersion v) {
-                return putItem(op, table, token, v.version() + 1, Items.VERSION_IS,
+                return putItem(op, call, table, token, v.version() + 1, Items.VERSION_IS,
                         Map.of(":expected", Items.number(v.version())), false);
             } else if (c instanceof Condition.IfExists) {
-                return updateItem(op, table, token, "#v + :one", Items.LIVE, false).thenCompose(r -> {
+                return updateItem(op, call, table, token, "#v + :one", Items.LIVE, false).thenCompose(r -> {
                     if (r.failedOver != null) {
                         return CompletableFuture.failedFuture(conditionFailed(op, r.failedOver, r.now, -1, r.failure));
                     }
                     return CompletableFuture.completedFuture(r.version);
                 });
             }
-            return upsert(op, table, token, 1);
+            return upsert(op, call, table, token, 1);
         });
     }
 
@@ -497,10 +515,11 @@ final class DynamoDbBackend implements StorageBackend {
      * not the caller's: its failure is reported as a plain {@link ConditionFailedException} for
      * the caller to act on, never as an unknown outcome.
      */
-    private CompletableFuture<Long> putItem(WriteOp.Put op, String table, String token, long version, String condition,
-                                            Map<String, AttributeValue> extraValues, boolean internalCondition) {
+    private CompletableFuture<Long> putItem(WriteOp.Put op, InFlight.Call call, String table, String token, long version,
+                                            String condition, Map<String, AttributeValue> extraValues,
+                                            boolean internalCondition) {
         long now = nowSeconds();
-        AttemptLog log = new AttemptLog();
+        AttemptLog log = call.newLog();
         Map<String, AttributeValue> values = new HashMap<>(extraValues);
         values.put(":now", Items.number(now));
         PutItemRequest request = PutItemRequest.builder()
@@ -510,7 +529,7 @@ final class DynamoDbBackend implements StorageBackend {
                 .expressionAttributeNames(Items.names(condition))
                 .expressionAttributeValues(Items.values(values, condition))
                 .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                .overrideConfiguration(log.override())
+                .overrideConfiguration(timeouts.single(log))
                 .build();
         return dynamo.putItem(request).handle((r, e) -> {
             if (e == null) {
@@ -537,11 +556,11 @@ final class DynamoDbBackend implements StorageBackend {
      * under {@code condition AND NOT_MINE}. A condition failure over this write's own token is
      * an earlier attempt's success; {@code internalCondition} as for {@link #putItem}.
      */
-    private CompletableFuture<UpdateResult> updateItem(WriteOp.Put op, String table, String token,
+    private CompletableFuture<UpdateResult> updateItem(WriteOp.Put op, InFlight.Call call, String table, String token,
                                                        String versionExpression, String condition,
                                                        boolean internalCondition) {
         long now = nowSeconds();
-        AttemptLog log = new AttemptLog();
+        AttemptLog log = call.newLog();
         String update = "SET #p = :p, #wt = :wt, #v = " + versionExpression
                 + (op.expiresAt() != null ? ", #exp = :exp" : " REMOVE #exp");
         String fullCondition = condition + " AND " + Items.NOT_MINE;
@@ -563,7 +582,7 @@ final class DynamoDbBackend implements StorageBackend {
                 .expressionAttributeValues(Items.values(values, update, fullCondition))
                 .returnValues(ReturnValue.UPDATED_NEW)
                 .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                .overrideConfiguration(log.override())
+                .overrideConfiguration(timeouts.single(log))
                 .build();
         return dynamo.updateItem(request).handle((r, e) -> {
             if (e == null) {
@@ -590,24 +609,25 @@ final class DynamoDbBackend implements StorageBackend {
      * expired item's version must not carry over), then a {@code PutItem} with version 1 while
      * it stays expired; repeated if other writers change the item in between.
      */
-    private CompletableFuture<Long> upsert(WriteOp.Put op, String table, String token, int round) {
+    private CompletableFuture<Long> upsert(WriteOp.Put op, InFlight.Call call, String table, String token, int round) {
         if (round > UPSERT_ROUNDS) {
             return CompletableFuture.failedFuture(new UnavailableException(describe(op) + " lost " + UPSERT_ROUNDS
                     + " races in a row with writers that expire or recreate the item; retry later", null));
         }
         // Both steps' conditions are internal: an unconditional put may always go ahead, so after
         // an ambiguous attempt it simply writes again (its own token makes a repeat a no-op).
-        return updateItem(op, table, token, "if_not_exists(#v, :zero) + :one", Items.NOT_EXPIRED, true).thenCompose(r -> {
+        return updateItem(op, call, table, token, "if_not_exists(#v, :zero) + :one", Items.NOT_EXPIRED, true)
+                .thenCompose(r -> {
             if (r.failedOver == null) {
                 return CompletableFuture.completedFuture(r.version);
             }
             // The item is there but expired: start again at version 1, if it is still expired.
-            return putItem(op, table, token, 1, Items.ABSENT, Map.of(), true).handle((v, e) -> {
+            return putItem(op, call, table, token, 1, Items.ABSENT, Map.of(), true).handle((v, e) -> {
                 if (e == null) {
                     return CompletableFuture.completedFuture(v);
                 }
                 if (Errors.unwrap(e) instanceof ConditionFailedException) {
-                    return upsert(op, table, token, round + 1); // someone revived it meanwhile
+                    return upsert(op, call, table, token, round + 1); // someone revived it meanwhile
                 }
                 return CompletableFuture.<Long>failedFuture(Errors.unwrap(e));
             }).thenCompose(f -> f);
@@ -616,33 +636,41 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Boolean> delete(WriteOp.Delete op) {
-        return guard(() -> deleteAsync(op));
+        return inFlight.run("a delete from store '" + op.table() + "'", op.key(), true, call -> deleteAsync(op, call));
     }
 
-    private CompletableFuture<Boolean> deleteAsync(WriteOp.Delete op) {
+    /**
+     * A {@code DeleteItem} returning the old item. After an ambiguous earlier attempt the answer
+     * is judged like a put's: a failed condition is an unknown outcome (a delete leaves no token
+     * to recognise), while an unconditional delete that was applied is a success whatever
+     * happened before (the item is gone), reported as {@code true} when the answering attempt
+     * found nothing (an earlier attempt may have deleted it: see {@code Store.delete}).
+     */
+    private CompletableFuture<Boolean> deleteAsync(WriteOp.Delete op, InFlight.Call call) {
         String table = table(op.table());
         long now = nowSeconds();
         Condition c = op.condition();
-        String condition;
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":now", Items.number(now));
-        if (c instanceof Condition.None) {
-            condition = null;
-        } else if (c instanceof Condition.IfExists) {
-            condition = Items.LIVE;
-        } else if (c instanceof Condition.IfVersion v) {
-            condition = Items.VERSION_IS;
-            values.put(":expected", Items.number(v.version()));
-        } else {
-            return CompletableFuture.failedFuture(new ValidationException("\"" + c + "\" is not a condition for delete: "
-                    + "use none, if exists or if version"));
+        String condition;
+        switch (c.kind()) {
+            case NONE -> condition = null;
+            case IF_EXISTS -> condition = Items.LIVE;
+            case IF_VERSION -> {
+                condition = Items.VERSION_IS;
+                values.put(":expected", Items.number(c.expectedVersion()));
+            }
+            default -> {
+                return CompletableFuture.failedFuture(new ValidationException("\"" + c + "\" is not a condition for delete: "
+                        + "use none, if exists or if version"));
+            }
         }
-        AttemptLog log = new AttemptLog();
+        AttemptLog log = call.newLog();
         DeleteItemRequest.Builder b = DeleteItemRequest.builder()
                 .tableName(table)
                 .key(Items.key(op.key()))
                 .returnValues(ReturnValue.ALL_OLD)
-                .overrideConfiguration(log.override());
+                .overrideConfiguration(timeouts.single(log));
         if (condition != null) {
             b.conditionExpression(condition)
                     .expressionAttributeNames(Items.names(condition))
@@ -654,9 +682,11 @@ final class DynamoDbBackend implements StorageBackend {
             if (e == null) {
                 boolean existed = Items.live(r.attributes(), now);
                 if (!existed && log.earlierAttemptMayHaveApplied()) {
-                    throw new OutcomeUnknownException(describe(op) + " was applied, but an earlier attempt may have "
-                            + "deleted the item first (" + log + "), so whether an item was there cannot be told", op.key(),
-                            null);
+                    // Applied: the item is gone. Only whether it was there is unknown (an earlier
+                    // attempt may have deleted it): "an item may have been deleted by this call".
+                    LOG.debug("Delete from store '{}' was applied after an ambiguous attempt ({}); whether an item "
+                            + "was there is unknown, reporting true", op.table(), log);
+                    return true;
                 }
                 return existed;
             }
@@ -675,9 +705,15 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<Void> batchWrite(String store, List<WriteOp> writes) {
-        return guard(() -> batchWriteAsync(store, writes));
+        return inFlight.runComposite("a batch write of " + writes.size() + " items to store '" + store + "'", true,
+                call -> batchWriteAsync(store, writes));
     }
 
+    /**
+     * Puts as concurrent single puts (each admitted on its own), deletes as {@code BatchWriteItem}
+     * chunks (each admitted on its own); then every failed key reported, as not written or, when
+     * its write may have been applied, in doubt.
+     */
     private CompletableFuture<Void> batchWriteAsync(String store, List<WriteOp> writes) {
         String table = table(store);
         Map<Key, Throwable> failed = new ConcurrentHashMap<>();
@@ -699,32 +735,78 @@ final class DynamoDbBackend implements StorageBackend {
             }
         }
         for (int i = 0; i < deletes.size(); i += MAX_BATCH_WRITE) {
+            List<Map<String, AttributeValue>> keys = deletes.subList(i, Math.min(deletes.size(), i + MAX_BATCH_WRITE));
             List<WriteRequest> chunk = new ArrayList<>();
-            deletes.subList(i, Math.min(deletes.size(), i + MAX_BATCH_WRITE))
-                    .forEach(k -> chunk.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(k).build()).build()));
-            parts.add(guard(() -> writeRound(table, chunk, 0, failed)));
+            keys.forEach(k -> chunk.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(k).build()).build()));
+            Map<Key, Throwable> chunkFailures = new ConcurrentHashMap<>();
+            parts.add(inFlight.run("a batch delete of " + chunk.size() + " keys from store '" + store + "'", null, true,
+                            call -> writeRound(table, chunk, 0, chunkFailures, call))
+                    .handle((v, e) -> {
+                        if (e != null) {
+                            // Cut off at close (or failed unexpectedly): every key of the chunk gets that answer.
+                            Throwable cause = Errors.unwrap(e);
+                            keys.forEach(k -> failed.put(keyOf(k), cause));
+                        } else {
+                            failed.putAll(chunkFailures);
+                        }
+                        return null;
+                    }));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenCompose(v -> {
             if (failed.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
-            List<Key> unprocessed = new ArrayList<>(failed.keySet());
-            List<Throwable> causes = new ArrayList<>(new LinkedHashMap<>(failed).values());
-            boolean retryable = causes.stream().allMatch(c -> c instanceof StoreException se && se.retryable());
-            BatchWriteException e = new BatchWriteException(unprocessed.size() + " of " + writes.size()
-                    + " batch writes to store '" + store + "' were not applied: " + unprocessed + "; the others were. "
-                    + "First cause: " + causes.get(0).getMessage(), unprocessed, retryable, causes.get(0));
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(batchFailure(store, writes.size(), failed));
         });
     }
 
-    /** One {@code BatchWriteItem}; its unprocessed items again with backoff, then reported in {@code failed}. */
+    /** Failed keys sorted into "not written" and "in doubt" (an {@link OutcomeUnknownException}). */
+    static BatchWriteException batchFailure(String store, int total, Map<Key, Throwable> failed) {
+        List<Key> unprocessed = new ArrayList<>();
+        List<Key> inDoubt = new ArrayList<>();
+        boolean retryable = true;
+        Throwable first = null;
+        for (Map.Entry<Key, Throwable> f : failed.entrySet()) {
+            Throwable cause = f.getValue();
+            if (cause instanceof OutcomeUnknownException) {
+                inDoubt.add(f.getKey());
+            } else {
+                unprocessed.add(f.getKey());
+                retryable &= cause instanceof StoreException se && se.retryable();
+                if (first == null) {
+                    first = cause;
+                }
+            }
+        }
+        if (first == null) {
+            first = failed.values().iterator().next();
+        }
+        String doubt = inDoubt.isEmpty() ? "" : "; " + inDoubt.size() + " may or may not have been applied (listed in "
+                + "inDoubt(): read them back, or write them again)";
+        return new BatchWriteException(unprocessed.size() + " of " + total + " batch writes to store '" + store
+                + "' were not applied (listed in unprocessed())" + doubt + "; the others were. First cause: "
+                + first.getMessage(), unprocessed, inDoubt, retryable, first);
+    }
+
+    /**
+     * One {@code BatchWriteItem}; its unprocessed items again with backoff, then reported in
+     * {@code failed}: not written when DynamoDB left them unprocessed or the request was never
+     * sent, in doubt ({@link OutcomeUnknownException}) when the request may have been applied.
+     */
     private CompletableFuture<Void> writeRound(String table, List<WriteRequest> requests, int retry,
-                                               Map<Key, Throwable> failed) {
-        return dynamo.batchWriteItem(BatchWriteItemRequest.builder().requestItems(Map.of(table, requests)).build())
+                                               Map<Key, Throwable> failed, InFlight.Call call) {
+        AttemptLog log = call.newLog();
+        return dynamo.batchWriteItem(BatchWriteItemRequest.builder().requestItems(Map.of(table, requests))
+                        .overrideConfiguration(timeouts.bulk(log)).build())
                 .handle((r, e) -> {
                     if (e != null) {
-                        StoreException cause = Errors.read("batch write to DynamoDB table '" + table + "'", e);
+                        String what = "batch delete of " + requests.size() + " item(s) from DynamoDB table '" + table + "'";
+                        Throwable t = Errors.unwrap(e);
+                        StoreException cause = log.mayHaveApplied()
+                                ? new OutcomeUnknownException(what + " may or may not have been applied: " + log
+                                        + ", ending with " + Errors.describe(t) + ". Read the items to learn their state",
+                                        null, t)
+                                : Errors.read(what, t);
                         requests.forEach(w -> failed.put(keyOf(w.deleteRequest().key()), cause));
                         return CompletableFuture.<Void>completedFuture(null);
                     }
@@ -739,7 +821,7 @@ final class DynamoDbBackend implements StorageBackend {
                         unprocessed.forEach(w -> failed.put(keyOf(w.deleteRequest().key()), cause));
                         return CompletableFuture.<Void>completedFuture(null);
                     }
-                    return delay(retry).thenCompose(v -> writeRound(table, unprocessed, retry + 1, failed));
+                    return delay(retry).thenCompose(v -> writeRound(table, unprocessed, retry + 1, failed, call));
                 })
                 .thenCompose(f -> f);
     }
@@ -748,10 +830,8 @@ final class DynamoDbBackend implements StorageBackend {
 
     @Override
     public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
-        return guard(() -> {
-            operations.forEach(op -> table(op.table())); // fails fast once closed
-            return transactions.commit(operations);
-        });
+        return inFlight.run("a transaction of " + operations.size() + " operations", null, true,
+                call -> transactions.commit(operations, call));
     }
 
     // ------------------------------------------------------------------ health, close
@@ -763,17 +843,23 @@ final class DynamoDbBackend implements StorageBackend {
         details.put("region", settings.region());
         settings.endpointOverride().ifPresent(e -> details.put("endpoint", e.toString()));
         details.put("tables", String.valueOf(prepared.size()));
-        if (closed.get()) {
-            details.put("error", "closed");
-            return CompletableFuture.completedFuture(new Health(false, NAME, Duration.ZERO, details));
-        }
+        return inFlight.run("a health check", null, false, call -> healthAsync(start, details))
+                .exceptionally(e -> {
+                    // Closed before or during the check.
+                    details.put("error", Errors.describe(Errors.unwrap(e)));
+                    return new Health(false, NAME, Duration.ofNanos(System.nanoTime() - start), details);
+                });
+    }
+
+    private CompletableFuture<Health> healthAsync(long start, Map<String, String> details) {
         // DescribeTable on a table in use needs no permission beyond what prepareTable needed;
         // before any table is prepared, ListTables, where a refusal still proves the endpoint answers.
         Optional<String> anyTable = prepared.values().stream().findFirst();
         CompletableFuture<String> check = anyTable.isPresent()
-                ? dynamo.describeTable(b -> b.tableName(anyTable.get()))
+                ? dynamo.describeTable(b -> b.tableName(anyTable.get()).overrideConfiguration(timeouts.single()))
                         .thenApply(r -> "table " + anyTable.get() + " " + r.table().tableStatusAsString())
-                : dynamo.listTables(b -> b.limit(1)).thenApply(r -> "ListTables answered");
+                : dynamo.listTables(b -> b.limit(1).overrideConfiguration(timeouts.single()))
+                        .thenApply(r -> "ListTables answered");
         return check.handle((checked, e) -> {
             Duration latency = Duration.ofNanos(System.nanoTime() - start);
             if (e != null) {
@@ -790,16 +876,43 @@ final class DynamoDbBackend implements StorageBackend {
         });
     }
 
+    /**
+     * Stops admitting calls (new ones fail with {@link UnavailableException}), waits up to
+     * {@code storage.dynamodb.close_grace_ms} for the calls in flight to be answered, fails those
+     * still unanswered (a write that may have been sent with {@link OutcomeUnknownException},
+     * anything else with {@link UnavailableException}), then closes the SDK client. When it
+     * returns, every future this backend handed out is complete. Called from a thread that is
+     * completing one of this backend's futures (a callback chained to it), it cannot wait for
+     * itself: it then stops admitting calls and drains in the background.
+     */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!inFlight.shut()) {
             return;
+        }
+        if (InFlight.onCompletingThread()) {
+            Thread drain = new Thread(this::drainAndRelease, "polystore-dynamodb-close");
+            drain.setDaemon(true);
+            drain.start();
+            return;
+        }
+        drainAndRelease();
+    }
+
+    private void drainAndRelease() {
+        Duration grace = settings.closeGrace();
+        int pending = inFlight.pending();
+        if (!inFlight.awaitDrained(grace)) {
+            int cut = inFlight.cutOffRemaining(grace);
+            LOG.warn("Closed the dynamodb backend with {} of {} call(s) still unanswered after close_grace_ms = {} ms; "
+                    + "they were failed (writes that may have been sent as outcome unknown)", cut, pending,
+                    grace.toMillis());
         }
         closeQuietly(waiter);
         closeQuietly(dynamo);
         closeQuietly(clients.http());
-        // Requests have completed or failed by now; the threads wind down in the background once
-        // the client's connection-close tasks have run (a short quiet period, never waited on here).
+        // The threads wind down in the background once the client's connection-close tasks
+        // have run (a short quiet period, never waited on here).
         clients.eventLoop().shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS);
         if (clients.credentials() instanceof SdkAutoCloseable c) {
             closeQuietly(c);
@@ -816,10 +929,8 @@ final class DynamoDbBackend implements StorageBackend {
 
     // ------------------------------------------------------------------ helpers
 
+    /** The table of a store. Admission (and refusal once closed) is {@link InFlight}'s, not this lookup's. */
     private String table(String store) {
-        if (closed.get()) {
-            throw new UnavailableException("the dynamodb backend is closed", null);
-        }
         String table = prepared.get(store);
         return table != null ? table : settings.tableName(store);
     }

@@ -22,8 +22,11 @@ import java.util.regex.Pattern;
  * @param createTables whether missing tables are created (on-demand billing)
  * @param profile a named profile from the AWS config/credentials files, or null
  * @param localCredentials whether to sign with fixed dummy credentials (loopback endpoints only)
- * @param apiCallTimeout the SDK's whole-call timeout, all attempts included, or null for the SDK default
- * @param apiCallAttemptTimeout the SDK's per-attempt timeout, or null for the SDK default
+ * @param apiCallTimeout the whole-call timeout of single-item requests, all attempts included, or null for none
+ * @param apiCallAttemptTimeout the per-attempt timeout of single-item requests, or null for none
+ * @param bulkCallTimeout the whole-call timeout of query, batch, transaction and table requests, or null for none
+ * @param bulkCallAttemptTimeout their per-attempt timeout, or null for none
+ * @param closeGrace how long {@code close()} waits for calls in flight before failing them
  * @param maxAttempts the SDK retry strategy's maximum attempts (first try included), or 0 for its default
  * @param maxConcurrency the HTTP client's maximum open connections, or 0 for its default
  * @param connectionTimeout the HTTP client's connect timeout, or null for its default
@@ -31,6 +34,7 @@ import java.util.regex.Pattern;
  */
 record DynamoDbSettings(String tablePrefix, String region, URI endpoint, boolean createTables, String profile,
                         boolean localCredentials, Duration apiCallTimeout, Duration apiCallAttemptTimeout,
+                        Duration bulkCallTimeout, Duration bulkCallAttemptTimeout, Duration closeGrace,
                         int maxAttempts, int maxConcurrency, Duration connectionTimeout, Duration tableWaitTimeout) {
 
     static final String TABLE_PREFIX = "table_prefix";
@@ -41,6 +45,22 @@ record DynamoDbSettings(String tablePrefix, String region, URI endpoint, boolean
     static final String CREDENTIALS = "credentials";
     static final String API_CALL_TIMEOUT_MS = "api_call_timeout_ms";
     static final String API_CALL_ATTEMPT_TIMEOUT_MS = "api_call_attempt_timeout_ms";
+    static final String BULK_CALL_TIMEOUT_MS = "bulk_call_timeout_ms";
+    static final String BULK_CALL_ATTEMPT_TIMEOUT_MS = "bulk_call_attempt_timeout_ms";
+    static final String CLOSE_GRACE_MS = "close_grace_ms";
+
+    /**
+     * Defaults that make a single-item call on a hung path fail within seconds (see
+     * docs/dynamodb.md, Timeouts): an attempt normally takes milliseconds, so 2 s leaves a wide
+     * margin and still lets the SDK retry on a fresh connection twice within the 5 s call.
+     */
+    static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+    /** Queries (1 MB pages), batches (16 MB batch gets) and transactions (4 MB) get more room. */
+    static final Duration DEFAULT_BULK_CALL_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DEFAULT_BULK_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+    /** Longer than a single-item call may take, so a clean shutdown lets them all answer. */
+    static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(10);
     static final String MAX_ATTEMPTS = "max_attempts";
     static final String MAX_CONCURRENCY = "max_concurrency";
     static final String CONNECTION_TIMEOUT_MS = "connection_timeout_ms";
@@ -79,8 +99,14 @@ record DynamoDbSettings(String tablePrefix, String region, URI endpoint, boolean
             throw new ConfigurationException(c.fullKey(PROFILE) + " and " + c.fullKey(CREDENTIALS)
                     + " = \"local\" exclude each other: name a profile, or use local dummy credentials");
         }
-        Duration callTimeout = optionalMillis(c, API_CALL_TIMEOUT_MS);
-        Duration attemptTimeout = optionalMillis(c, API_CALL_ATTEMPT_TIMEOUT_MS);
+        Duration callTimeout = timeout(c, API_CALL_TIMEOUT_MS, DEFAULT_CALL_TIMEOUT);
+        Duration attemptTimeout = timeout(c, API_CALL_ATTEMPT_TIMEOUT_MS, DEFAULT_ATTEMPT_TIMEOUT);
+        Duration bulkCallTimeout = timeout(c, BULK_CALL_TIMEOUT_MS, DEFAULT_BULK_CALL_TIMEOUT);
+        Duration bulkAttemptTimeout = timeout(c, BULK_CALL_ATTEMPT_TIMEOUT_MS, DEFAULT_BULK_ATTEMPT_TIMEOUT);
+        requireAtMost(c, API_CALL_ATTEMPT_TIMEOUT_MS, attemptTimeout, API_CALL_TIMEOUT_MS, callTimeout);
+        requireAtMost(c, BULK_CALL_ATTEMPT_TIMEOUT_MS, bulkAttemptTimeout, BULK_CALL_TIMEOUT_MS, bulkCallTimeout);
+        Duration closeGrace = Duration.ofMillis(c.longValue(CLOSE_GRACE_MS, DEFAULT_CLOSE_GRACE.toMillis(), 0,
+                10 * 60_000L));
         int maxAttempts = c.intValue(MAX_ATTEMPTS, 0, 0, 100);
         int maxConcurrency = c.intValue(MAX_CONCURRENCY, 0, 0, 10_000);
         Duration connectTimeout = optionalMillis(c, CONNECTION_TIMEOUT_MS);
@@ -88,7 +114,23 @@ record DynamoDbSettings(String tablePrefix, String region, URI endpoint, boolean
                 Duration.ofHours(1));
         c.rejectUnknownKeys();
         return new DynamoDbSettings(prefix, region, endpoint, create, profile, local, callTimeout, attemptTimeout,
-                maxAttempts, maxConcurrency, connectTimeout, tableWait);
+                bulkCallTimeout, bulkAttemptTimeout, closeGrace, maxAttempts, maxConcurrency, connectTimeout, tableWait);
+    }
+
+    /** A timeout in milliseconds: absent means {@code defaultValue}, {@code 0} means none (null). */
+    private static Duration timeout(ConfigSection c, String key, Duration defaultValue) {
+        long ms = c.longValue(key, defaultValue.toMillis(), 0, HOUR_MS);
+        return ms == 0 ? null : Duration.ofMillis(ms);
+    }
+
+    /** An attempt timeout longer than its call timeout could never fire: refuse it, naming both keys. */
+    private static void requireAtMost(ConfigSection c, String attemptKey, Duration attempt, String callKey,
+                                      Duration call) {
+        if (attempt != null && call != null && attempt.compareTo(call) > 0) {
+            throw new ConfigurationException(c.fullKey(attemptKey) + " = " + attempt.toMillis() + " is longer than "
+                    + c.fullKey(callKey) + " = " + call.toMillis() + ": expected an attempt timeout at most the call "
+                    + "timeout (the call timeout covers every attempt)");
+        }
     }
 
     /** {@code 0} or absent means "the SDK default". */

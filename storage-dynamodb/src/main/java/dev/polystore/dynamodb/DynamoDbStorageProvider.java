@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DynamoDbStorageProvider implements StorageProvider {
     private static final Logger LOG = LoggerFactory.getLogger(DynamoDbStorageProvider.class);
-    /** How long {@link #open} waits for its connectivity check at most. */
+    /** How long {@link #open} waits for its connectivity check at most (when the call timeouts are turned off). */
     private static final Duration OPEN_CHECK_TIMEOUT = Duration.ofSeconds(30);
 
     @Override
@@ -74,7 +74,10 @@ public final class DynamoDbStorageProvider implements StorageProvider {
     private static void checkConnection(DynamoDbSettings settings, ClientFactory.Clients clients) {
         String what = "checking the connection to DynamoDB (" + settings.describe() + ")";
         try {
-            clients.dynamo().listTables(b -> b.limit(1)).get(OPEN_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            // The bulk timeouts: a cold engine may take seconds over its first request (DynamoDB
+            // Local initialises its database then), and a silent endpoint still fails in 30 s.
+            clients.dynamo().listTables(b -> b.limit(1).overrideConfiguration(new Timeouts(settings).bulk()))
+                    .get(OPEN_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnavailableException(what + " was interrupted", e);

@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.model.ItemCollectionSizeLimitExceededException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
@@ -72,16 +74,29 @@ final class Errors {
         if (t instanceof StoreException se) {
             return se;
         }
-        boolean definiteRefusal = t instanceof AwsServiceException ase && ase.statusCode() >= 400
-                && ase.statusCode() < 500;
-        if (definiteRefusal ? log.earlierAttemptMayHaveApplied() : log.mayHaveApplied(t)) {
+        if (log.mayHaveApplied()) {
             return new OutcomeUnknownException(what + " may or may not have been applied: " + log
                     + ", ending with " + describe(t) + ". Read the item to learn its state.", key, t);
         }
         return read(what, t);
     }
 
+    /** Whether the SDK gave up on the call or its last attempt because a configured timeout passed. */
+    static boolean isTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static StoreException common(String what, Throwable t) {
+        if (isTimeout(t)) {
+            return new UnavailableException(what + " timed out: " + describe(t) + ". DynamoDB (or the path to it) did "
+                    + "not answer in time; retry later, or raise storage.dynamodb.api_call_timeout_ms / "
+                    + "bulk_call_timeout_ms (and their _attempt_ keys) if the engine is merely slow", t);
+        }
         if (isThrottling(t)) {
             return new UnavailableException(what + " was throttled by DynamoDB after the SDK's retries: "
                     + describe(t) + ". Retry later, or raise the table's capacity", t);

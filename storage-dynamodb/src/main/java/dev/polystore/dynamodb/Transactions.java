@@ -11,11 +11,14 @@ import dev.polystore.ValidationException;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.spi.SortKeys;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -39,15 +42,43 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * know it up front. For unconditional and "if exists" puts the current versions are read first
  * (one consistent {@code BatchGetItem}) and each such put is sent with a condition pinning what
  * was read ("version = v", or "absent or expired"), so its new version is known too. If
- * another writer changes one of those items in between, DynamoDB cancels the transaction,
- * nothing is written, and it is tried again with fresh reads, at most {@value #ROUNDS} rounds.
+ * another writer changes one of those items in between, DynamoDB cancels the transaction and
+ * nothing is written.
+ *
+ * <p><b>Contention</b> on one item would otherwise make such transactions lose rounds again and
+ * again (each round, one writer wins and the others start over). Three things keep ordinary
+ * contention from failing a transaction:
+ * <ul>
+ *   <li>within this backend, transactions that must learn an item's version take turns on that
+ *       item (first come, first served, by chaining futures: no thread waits), so writers of one
+ *       process never cancel each other;</li>
+ *   <li>a cancellation returns each stale item as it now is
+ *       ({@code ReturnValuesOnConditionCheckFailure = ALL_OLD}), so the next round pins the
+ *       version learned from it and is sent without reading again (a read is needed again only
+ *       when DynamoDB reports a conflicting transaction, which returns no item); from the third
+ *       round on, rounds are spaced by backoff with full jitter ({@value #BACKOFF_BASE_MS} ms
+ *       doubling, at most {@value #BACKOFF_MAX_MS} ms);</li>
+ *   <li>rounds go on for as long as the bulk call timeout ({@code bulk_call_timeout_ms}, 30 s by
+ *       default; at most {@value #MAX_ROUNDS} rounds), not a handful: under contention from
+ *       other processes a round is lost with a probability that stays well below one, so the
+ *       chance of losing every round in that time is negligible. Only contention sustained past
+ *       it fails the transaction, with the retryable {@link UnavailableException}, nothing
+ *       written.</li>
+ * </ul>
  * A failed condition of the caller's is a {@link ConditionFailedException} carrying the index
  * from the cancellation reasons. Thread-safe.
  */
 final class Transactions {
     private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
-    /** Rounds of read-then-commit for transactions whose reads went stale. */
-    static final int ROUNDS = 5;
+    /** Most rounds of a transaction whose pinned versions went stale, whatever its time budget. */
+    static final int MAX_ROUNDS = 1_000;
+    /** The time budget of a transaction's rounds when the bulk call timeout is turned off. */
+    static final Duration DEFAULT_BUDGET = Duration.ofSeconds(30);
+    /** Backoff between rounds from the third on: full jitter over [0, min(max, base * 2^(round - 2))]. */
+    static final long BACKOFF_BASE_MS = 4;
+    static final long BACKOFF_MAX_MS = 100;
+    /** Rounds sent without any backoff (the version learned from the cancellation is fresh). */
+    private static final int ROUNDS_WITHOUT_BACKOFF = 2;
 
     private final DynamoDbAsyncClient dynamo;
     private final Clock clock;
@@ -55,26 +86,38 @@ final class Transactions {
     private final Function<Map<String, List<Map<String, AttributeValue>>>,
             CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads;
     private final WriteTokens tokens;
+    private final Timeouts timeouts;
+    private final Duration budget;
+    /**
+     * Per item (table and key): the last transaction of this backend waiting for or holding its
+     * turn. Its future completes when it is done, with the items it committed (by table and key),
+     * so that the next in turn can pin them without reading them again.
+     */
+    private final Map<Key, CompletableFuture<Map<Key, Map<String, AttributeValue>>>> turns = new HashMap<>();
 
     /**
      * @param tables the DynamoDB table name of a store
      * @param reads consistent reads of at most 100 keys over any tables, by table name
      * @param tokens the backend's token source: one token per round, used as the client request
      *        token and as every item's write token
+     * @param timeouts the request timeouts (transactions are bulk requests)
+     * @param budget how long the rounds of one transaction may go on, or null for {@link #DEFAULT_BUDGET}
      */
     Transactions(DynamoDbAsyncClient dynamo, Clock clock, UnaryOperator<String> tables,
                  Function<Map<String, List<Map<String, AttributeValue>>>,
                          CompletableFuture<Map<String, List<Map<String, AttributeValue>>>>> reads,
-                 WriteTokens tokens) {
+                 WriteTokens tokens, Timeouts timeouts, Duration budget) {
         this.dynamo = dynamo;
         this.clock = clock;
         this.tables = tables;
         this.reads = reads;
         this.tokens = tokens;
+        this.timeouts = timeouts;
+        this.budget = budget == null ? DEFAULT_BUDGET : budget;
     }
 
     /** Commits {@code operations} all or nothing; see the class description. */
-    CompletableFuture<List<Long>> commit(List<WriteOp> operations) {
+    CompletableFuture<List<Long>> commit(List<WriteOp> operations, InFlight.Call call) {
         if (operations.size() > DynamoDbBackend.MAX_TRANSACTION_ITEMS) {
             return CompletableFuture.failedFuture(new ValidationException("transaction has " + operations.size()
                     + " operations; DynamoDB allows at most " + DynamoDbBackend.MAX_TRANSACTION_ITEMS + ": split it"));
@@ -88,7 +131,92 @@ final class Transactions {
             return CompletableFuture.failedFuture(new ValidationException("transaction is " + bytes
                     + " bytes encoded; DynamoDB allows at most " + DynamoDbBackend.MAX_TRANSACTION_BYTES + ": split it"));
         }
-        return DynamoDbBackend.guard(() -> transactRound(operations, 1));
+        List<Key> learned = new ArrayList<>();
+        for (WriteOp op : operations) {
+            if (op instanceof WriteOp.Put p && needsRead(p.condition())) {
+                learned.add(tableKey(tables.apply(op.table()), op.key()));
+            }
+        }
+        if (learned.isEmpty()) {
+            return DynamoDbBackend.guard(() -> readThenCommit(operations, call, new Rounds(budget)));
+        }
+        Rounds rounds = new Rounds(budget);
+        return inTurn(learned, rounds, known -> {
+            rounds.restart();
+            if (known.keySet().containsAll(learned)) {
+                // The transaction before in turn committed every item this one pins: no read needed
+                // (if another client wrote one since, the cancellation returns it and the next round pins that).
+                return commitRound(operations, call, known, rounds);
+            }
+            return readThenCommit(operations, call, rounds);
+        });
+    }
+
+    /** The rounds of one transaction so far, against its time budget (started when its turn came). */
+    private static final class Rounds {
+        private final Duration budget;
+        long started = System.nanoTime();
+        long deadline;
+        int round = 1;
+        /** The items pinned by version that the committed round wrote, by table and key. */
+        final Map<Key, Map<String, AttributeValue>> written = new HashMap<>();
+
+        Rounds(Duration budget) {
+            this.budget = budget;
+            this.deadline = started + budget.toNanos();
+        }
+
+        /** Starts the budget now (when the transaction's turn comes). */
+        void restart() {
+            started = System.nanoTime();
+            deadline = started + budget.toNanos();
+        }
+
+        boolean exhausted() {
+            return round >= MAX_ROUNDS || System.nanoTime() - deadline >= 0;
+        }
+
+        long elapsedMs() {
+            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        }
+    }
+
+    /**
+     * Runs {@code work} once every earlier transaction of this backend on any of {@code items} has
+     * finished (first come, first served; no thread waits). A transaction waits only for ones that
+     * asked before it, so turns never deadlock.
+     */
+    private <T> CompletableFuture<T> inTurn(List<Key> items, Rounds rounds,
+                                            Function<Map<Key, Map<String, AttributeValue>>, CompletableFuture<T>> work) {
+        CompletableFuture<Map<Key, Map<String, AttributeValue>>> mine = new CompletableFuture<>();
+        List<CompletableFuture<Map<Key, Map<String, AttributeValue>>>> before = new ArrayList<>();
+        synchronized (turns) {
+            for (Key item : items) {
+                CompletableFuture<Map<Key, Map<String, AttributeValue>>> previous = turns.put(item, mine);
+                if (previous != null) {
+                    before.add(previous);
+                }
+            }
+        }
+        CompletableFuture<T> result = CompletableFuture.allOf(before.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> {
+                    Map<Key, Map<String, AttributeValue>> known = new HashMap<>();
+                    for (CompletableFuture<Map<Key, Map<String, AttributeValue>>> b : before) {
+                        b.join().forEach((k, item) -> {
+                            if (items.contains(k)) {
+                                known.put(k, item);
+                            }
+                        });
+                    }
+                    return DynamoDbBackend.guard(() -> work.apply(known));
+                });
+        result.whenComplete((v, e) -> {
+            synchronized (turns) {
+                items.forEach(item -> turns.remove(item, mine));
+            }
+            mine.complete(e == null ? Map.copyOf(rounds.written) : Map.of());
+        });
+        return result;
     }
 
     /** What one round of a transaction sends, and what it learns from a cancellation. */
@@ -97,10 +225,13 @@ final class Transactions {
         final List<Long> versions = new ArrayList<>();
         /** Per operation: whether a failed condition is the caller's condition (else a stale read). */
         final List<Boolean> callerCondition = new ArrayList<>();
+        /** The items written by puts whose version was pinned, by table and key. */
+        final Map<Key, Map<String, AttributeValue>> pinnedWrites = new HashMap<>();
         ConditionFailedException failedEarly;
     }
 
-    private CompletableFuture<List<Long>> transactRound(List<WriteOp> ops, int round) {
+    /** Reads the items of the puts that need their current version, then commits. */
+    private CompletableFuture<List<Long>> readThenCommit(List<WriteOp> ops, InFlight.Call call, Rounds rounds) {
         Map<String, List<Map<String, AttributeValue>>> toRead = new HashMap<>();
         for (WriteOp op : ops) {
             if (op instanceof WriteOp.Put p && needsRead(p.condition())) {
@@ -113,31 +244,43 @@ final class Transactions {
             }
             return m;
         });
-        return reads.thenCompose(current -> {
-            long now = clock.instant().getEpochSecond();
-            String token = tokens.next();
-            Plan plan = plan(ops, current, now, token);
-            if (plan.failedEarly != null) {
-                return CompletableFuture.failedFuture(plan.failedEarly);
+        return reads.thenCompose(current -> commitRound(ops, call, current, rounds));
+    }
+
+    /**
+     * One {@code TransactWriteItems} pinning {@code current} (the items read or learned, by
+     * table and key; absent keys have no item).
+     */
+    private CompletableFuture<List<Long>> commitRound(List<WriteOp> ops, InFlight.Call call,
+                                                      Map<Key, Map<String, AttributeValue>> current, Rounds rounds) {
+        long now = clock.instant().getEpochSecond();
+        String token = tokens.next();
+        Plan plan = plan(ops, current, now, token);
+        if (plan.failedEarly != null) {
+            return CompletableFuture.failedFuture(plan.failedEarly);
+        }
+        AttemptLog log = call.newLog();
+        TransactWriteItemsRequest request = TransactWriteItemsRequest.builder()
+                .transactItems(plan.items)
+                .clientRequestToken(token)
+                .overrideConfiguration(timeouts.bulk(log))
+                .build();
+        return dynamo.transactWriteItems(request).handle((r, e) -> {
+            if (e == null) {
+                rounds.written.clear();
+                rounds.written.putAll(plan.pinnedWrites);
+                if (rounds.round > 1) {
+                    LOG.debug("Transaction committed in round {} after {} ms", rounds.round, rounds.elapsedMs());
+                }
+                return CompletableFuture.completedFuture(List.copyOf(plan.versions));
             }
-            AttemptLog log = new AttemptLog();
-            TransactWriteItemsRequest request = TransactWriteItemsRequest.builder()
-                    .transactItems(plan.items)
-                    .clientRequestToken(token)
-                    .overrideConfiguration(log.override())
-                    .build();
-            return dynamo.transactWriteItems(request).handle((r, e) -> {
-                if (e == null) {
-                    return CompletableFuture.completedFuture(List.copyOf(plan.versions));
-                }
-                Throwable t = Errors.unwrap(e);
-                if (t instanceof TransactionCanceledException tce && tce.hasCancellationReasons()) {
-                    return cancelled(ops, plan, tce, token, now, log, round);
-                }
-                return CompletableFuture.<List<Long>>failedFuture(
-                        Errors.write("transaction of " + ops.size() + " operations", null, t, log));
-            }).thenCompose(f -> f);
-        });
+            Throwable t = Errors.unwrap(e);
+            if (t instanceof TransactionCanceledException tce && tce.hasCancellationReasons()) {
+                return cancelled(ops, call, plan, current, tce, token, now, log, rounds);
+            }
+            return CompletableFuture.<List<Long>>failedFuture(
+                    Errors.write("transaction of " + ops.size() + " operations", null, t, log));
+        }).thenCompose(f -> f);
     }
 
     private static boolean needsRead(Condition c) {
@@ -181,25 +324,28 @@ final class Transactions {
                         version = 1;
                     }
                 }
+                Map<String, AttributeValue> written = Items.item(p.key(), p.payload(), version, p.expiresAt(), token);
+                if (!callers) {
+                    plan.pinnedWrites.put(tableKey(table, p.key()), written);
+                }
                 plan.items.add(TransactWriteItem.builder().put(Put.builder()
                         .tableName(table)
-                        .item(Items.item(p.key(), p.payload(), version, p.expiresAt(), token))
+                        .item(written)
                         .conditionExpression(condition)
                         .expressionAttributeNames(Items.names(condition))
                         .expressionAttributeValues(Items.values(values, condition))
                         .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                         .build()).build());
             } else {
-                if (c instanceof Condition.None) {
-                    condition = null;
-                } else if (c instanceof Condition.IfAbsent) {
-                    condition = Items.ABSENT;
-                } else if (c instanceof Condition.IfExists) {
-                    condition = Items.LIVE;
-                } else {
-                    condition = Items.VERSION_IS;
-                    values.put(":expected", Items.number(((Condition.IfVersion) c).version()));
-                }
+                condition = switch (c.kind()) {
+                    case NONE -> null;
+                    case IF_ABSENT -> Items.ABSENT;
+                    case IF_EXISTS -> Items.LIVE;
+                    case IF_VERSION -> {
+                        values.put(":expected", Items.number(c.expectedVersion()));
+                        yield Items.VERSION_IS;
+                    }
+                };
                 if (op instanceof WriteOp.Delete) {
                     Delete.Builder d = Delete.builder().tableName(table).key(Items.key(op.key()));
                     if (condition != null) {
@@ -229,11 +375,14 @@ final class Transactions {
         return plan;
     }
 
-    private CompletableFuture<List<Long>> cancelled(List<WriteOp> ops, Plan plan, TransactionCanceledException e,
-                                                    String token, long now, AttemptLog log, int round) {
+    private CompletableFuture<List<Long>> cancelled(List<WriteOp> ops, InFlight.Call call, Plan plan,
+                                                    Map<Key, Map<String, AttributeValue>> current,
+                                                    TransactionCanceledException e, String token, long now,
+                                                    AttemptLog log, Rounds rounds) {
         List<CancellationReason> reasons = e.cancellationReasons();
         boolean stale = false;
         boolean conflict = false;
+        Map<Key, Map<String, AttributeValue>> learned = new HashMap<>(current);
         for (int i = 0; i < reasons.size() && i < ops.size(); i++) {
             CancellationReason reason = reasons.get(i);
             String code = reason.code() == null ? "None" : reason.code();
@@ -255,7 +404,14 @@ final class Transactions {
                         }
                         return CompletableFuture.failedFuture(DynamoDbBackend.conditionFailed(ops.get(i), item, now, i, e));
                     }
+                    // A pinned version went stale: the reason carries the item as it is now (none if deleted).
                     stale = true;
+                    Key key = tableKey(tables.apply(ops.get(i).table()), ops.get(i).key());
+                    if (item == null || item.isEmpty()) {
+                        learned.remove(key);
+                    } else {
+                        learned.put(key, item);
+                    }
                     break;
                 case "TransactionConflict":
                     conflict = true;
@@ -274,14 +430,29 @@ final class Transactions {
                             + "; nothing was written", e));
             }
         }
-        if ((stale || conflict) && round < ROUNDS) {
-            LOG.debug("Transaction round {} cancelled ({}); retrying with fresh reads", round,
-                    stale ? "versions read went stale" : "conflicting transaction");
-            return DynamoDbBackend.delay(round - 1).thenCompose(v -> transactRound(ops, round + 1));
+        if (!(stale || conflict) || rounds.exhausted()) {
+            return CompletableFuture.failedFuture(new UnavailableException("transaction of " + ops.size()
+                    + " operations kept conflicting with concurrent writes by other clients (" + rounds.round
+                    + " rounds in " + rounds.elapsedMs() + " ms, the budget of storage.dynamodb.bulk_call_timeout_ms); "
+                    + "nothing was written, retry later", e));
         }
-        return CompletableFuture.failedFuture(new UnavailableException("transaction of " + ops.size()
-                + " operations kept conflicting with concurrent writes (" + round + " rounds); nothing was written, "
-                + "retry later", e));
+        LOG.debug("Transaction round {} cancelled ({}); retrying", rounds.round,
+                conflict ? "conflicting transaction, reading again" : "versions went stale, pinning the ones learned");
+        boolean readAgain = conflict;
+        int cancelledRound = rounds.round++;
+        return backoff(cancelledRound).thenCompose(v -> readAgain
+                ? readThenCommit(ops, call, rounds)
+                : commitRound(ops, call, learned, rounds));
+    }
+
+    /** No wait for the first rounds, then exponential backoff with full jitter, without blocking a thread. */
+    static CompletableFuture<Void> backoff(int round) {
+        if (round < ROUNDS_WITHOUT_BACKOFF) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(round - ROUNDS_WITHOUT_BACKOFF, 16));
+        long millis = ThreadLocalRandom.current().nextLong(cap + 1);
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS));
     }
 
     /** Consistent reads of keys over several tables, keyed by table and key. */

@@ -663,6 +663,170 @@ class DynamoDbFaultTest {
         }
     }
 
+    // ------------------------------------------------------------------ what is known after a failure
+
+    @Nested
+    @DisplayName("what an attempt's fate says (issue 12, section 2)")
+    class Classification {
+        @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"POOL_CLOSED", "ACQUIRE_TIMEOUT", "REFUSE"})
+        @DisplayName("a write none of whose attempts got a connection is not written (UnavailableException), not outcome unknown")
+        void neverSent(String kind) {
+            Fault fault = Fault.valueOf(kind);
+            Key key = Key.of(pk, "k");
+            seed(key, 1);
+            faults.plan((op, n) -> op.equals("PutItem") ? fault : Fault.NONE);
+
+            StoreException e = failure(backend.put(put(key, "mine", Condition.ifVersion(1), null)));
+
+            assertInstanceOf(UnavailableException.class, e, "nothing was sent: " + e);
+            assertTrue(e.retryable());
+            // The SDK retries refused connections (I/O errors), not a closed pool or an acquire timeout.
+            assertEquals(fault == Fault.REFUSE ? MAX_ATTEMPTS : 1, faults.calls("PutItem"), "attempts");
+            assertEquals(1, await(bystander.get(STORE, key)).orElseThrow().version(), "nothing written");
+            figure("never sent (" + kind + " on every attempt): conditional put=" + kind(e) + " attempts="
+                    + faults.calls("PutItem") + " written=false");
+        }
+
+        @Test
+        @DisplayName("a lost response, then attempts that never got a connection: outcome unknown (the first may have applied)")
+        void lostThenNeverSent() {
+            Key key = Key.of(pk, "k");
+            seed(key, 1);
+            faults.plan((op, n) -> op.equals("PutItem") ? (n == 1 ? Fault.LOSE_RESPONSE : Fault.ACQUIRE_TIMEOUT) : Fault.NONE);
+            StoreException e = failure(backend.put(put(key, "mine", Condition.ifVersion(1), null)));
+            assertInstanceOf(OutcomeUnknownException.class, e, "the first attempt reached DynamoDB: " + e);
+            assertEquals(2, await(bystander.get(STORE, key)).orElseThrow().version(), "it was in fact applied");
+        }
+
+        @Test
+        @DisplayName("2xx headers, then the body cut, then another writer: an if-absent put is outcome unknown, never a failed condition")
+        void okHeadersThenCutAndOverwritten() {
+            Key key = Key.of(pk, "k");
+            faults.plan((op, n) -> op.equals("PutItem") && n == 1 ? Fault.HEADERS_THEN_CUT : Fault.NONE);
+            faults.afterLoss(() -> bystander.put(put(key, "theirs", Condition.none(), null)));
+
+            StoreException e = failure(backend.put(put(key, "mine", Condition.ifAbsent(), null)));
+
+            assertEquals(1, faults.injected(Fault.HEADERS_THEN_CUT));
+            assertInstanceOf(OutcomeUnknownException.class, e, "the first attempt was applied (200): " + e);
+            assertEquals(2, await(bystander.get(STORE, key)).orElseThrow().version(), "mine (v1), then theirs (v2)");
+            figure("2xx headers then body cut, then overwritten: if-absent put=" + kind(e) + " (not ConditionFailedException)");
+        }
+
+        @Test
+        @DisplayName("2xx headers, then the body cut, on every attempt: outcome unknown, not 'not written'")
+        void okHeadersThenCutAlways() {
+            Key key = Key.of(pk, "k");
+            seed(key, 1);
+            faults.plan((op, n) -> op.equals("PutItem") ? Fault.HEADERS_THEN_CUT : Fault.NONE);
+            StoreException e = failure(backend.put(put(key, "mine", Condition.ifVersion(1), null)));
+            assertInstanceOf(OutcomeUnknownException.class, e, "it was applied: " + e);
+            assertFalse(e.retryable());
+            assertEquals(2, await(bystander.get(STORE, key)).orElseThrow().version());
+        }
+
+        @Test
+        @DisplayName("2xx headers, then the body cut, and a retry: the retry recognises its own write (success, applied once)")
+        void okHeadersThenCutOnce() {
+            Key key = Key.of(pk, "k");
+            faults.plan((op, n) -> op.equals("PutItem") && n == 1 ? Fault.HEADERS_THEN_CUT : Fault.NONE);
+            assertEquals(1L, await(backend.put(put(key, "mine", Condition.ifAbsent(), null))));
+            assertEquals(1, await(bystander.get(STORE, key)).orElseThrow().version());
+        }
+
+        @Test
+        @DisplayName("a 5xx after DynamoDB applied a write, on every attempt: outcome unknown")
+        void serverErrorAfterApply() {
+            Key key = Key.of(pk, "k");
+            faults.plan((op, n) -> op.equals("PutItem") ? Fault.SERVER_ERROR : Fault.NONE);
+            StoreException e = failure(backend.put(put(key, "mine", Condition.ifAbsent(), null)));
+            assertInstanceOf(OutcomeUnknownException.class, e, "it was applied: " + e);
+            assertTrue(await(bystander.get(STORE, key)).isPresent());
+        }
+
+        @Test
+        @DisplayName("an unconditional delete applied after a lost response: success (true), not outcome unknown; the item is gone")
+        void deleteAfterLostResponse() {
+            Key key = Key.of(pk, "k");
+            seed(key, 1);
+            faults.plan((op, n) -> op.equals("DeleteItem") && n == 1 ? Fault.LOSE_RESPONSE : Fault.NONE);
+
+            boolean deleted = await(backend.delete(new WriteOp.Delete(STORE, key, Condition.none())));
+
+            assertEquals(1, faults.injected(Fault.LOSE_RESPONSE));
+            assertEquals(2, faults.calls("DeleteItem"), "retried once, and the retry found nothing");
+            assertTrue(deleted, "an item may have been deleted by this call: true (documented on Store.delete)");
+            assertTrue(await(bystander.get(STORE, key)).isEmpty(), "the item is gone");
+            // Without an ambiguous attempt, a delete of nothing is a certain false.
+            assertFalse(await(backend.delete(new WriteOp.Delete(STORE, key, Condition.none()))));
+            figure("unconditional delete, first response lost: outcome=success(" + deleted + ") item gone=true; "
+                    + "delete of nothing without faults=false");
+        }
+
+        @Test
+        @DisplayName("a batch delete whose every answer is lost: its keys are in doubt, none listed as not written")
+        void batchDeleteInDoubt() {
+            List<WriteOp> deletes = seedMany(5);
+            faults.plan((op, n) -> op.equals("BatchWriteItem") ? Fault.LOSE_RESPONSE : Fault.NONE);
+
+            BatchWriteException bwe = assertInstanceOf(BatchWriteException.class,
+                    failure(backend.batchWrite(STORE, deletes)));
+
+            assertEquals(List.of(), bwe.unprocessed(), "nothing is known not to be written");
+            assertEquals(deletes.stream().map(WriteOp::key).collect(java.util.stream.Collectors.toSet()),
+                    java.util.Set.copyOf(bwe.inDoubt()));
+            for (WriteOp d : deletes) {
+                assertTrue(await(bystander.get(STORE, d.key())).isEmpty(), "in fact applied: " + d.key());
+            }
+        }
+
+        @Test
+        @DisplayName("a batch with throttled puts and lost delete answers: the puts are not written, the deletes in doubt")
+        void batchMixed() {
+            List<WriteOp> deletes = seedMany(3);
+            List<WriteOp> writes = new ArrayList<>(deletes);
+            List<Key> puts = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Key key = Key.of(pk, "new" + i);
+                puts.add(key);
+                writes.add(put(key, "v", Condition.none(), null));
+            }
+            faults.plan((op, n) -> op.equals("UpdateItem") ? Fault.THROTTLE
+                    : op.equals("BatchWriteItem") ? Fault.LOSE_RESPONSE : Fault.NONE);
+
+            BatchWriteException bwe = assertInstanceOf(BatchWriteException.class, failure(backend.batchWrite(STORE, writes)));
+
+            assertEquals(java.util.Set.copyOf(puts), java.util.Set.copyOf(bwe.unprocessed()));
+            assertEquals(deletes.stream().map(WriteOp::key).collect(java.util.stream.Collectors.toSet()),
+                    java.util.Set.copyOf(bwe.inDoubt()));
+            assertTrue(bwe.retryable(), "the keys not written were throttled");
+            faults.reset();
+            for (Key k : puts) {
+                assertTrue(await(bystander.get(STORE, k)).isEmpty(), k + " not written");
+            }
+            figure("batch: 3 puts throttled on every attempt + 3 deletes whose answers were lost: unprocessed="
+                    + bwe.unprocessed().size() + " inDoubt=" + bwe.inDoubt().size() + " retryable=" + bwe.retryable());
+        }
+
+        @Test
+        @DisplayName("the injector's armed fault hits exactly the N-th HTTP call, once, and counts calls")
+        void armed() {
+            Key key = Key.of(pk, "k");
+            faults.arm(2, Fault.REFUSE);
+            await(backend.put(put(key, "a", Condition.ifAbsent(), null)));   // call 1
+            await(backend.get(STORE, key));                                    // call 2 refused, retried as call 3
+            await(backend.get(STORE, key));                                    // call 4
+            assertEquals("GetItem", faults.armedOperation());
+            assertEquals(1, faults.injected(Fault.REFUSE));
+            assertEquals(4, faults.calls());
+            faults.arm(1, Fault.THROTTLE);
+            faults.disarm();
+            await(backend.get(STORE, key));
+            assertEquals(1, faults.injected(Fault.REFUSE) + faults.injected(Fault.THROTTLE), "disarmed before it fired");
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Prints one figure line of docs/reliability.md's item 8 to the build log. */

@@ -76,7 +76,7 @@ class DynamoDbOutageTest {
     void stopAndRestart() throws Exception {
         DedicatedDynamoDbLocal server = DedicatedDynamoDbLocal.startOnFreePort(dataDir);
         int port = server.port();
-        StorageConfig config = TestConfigs.local(server.endpoint())
+        StorageConfig config = TestConfigs.withDefaultTimeouts(server.endpoint())
                 .set("dynamodb.api_call_timeout_ms", API_CALL_TIMEOUT_MS)
                 .set("dynamodb.max_attempts", MAX_ATTEMPTS)
                 .build();

@@ -32,7 +32,7 @@ class DynamoDbSettingsTest {
     }
 
     @Test
-    @DisplayName("defaults: no prefix, no endpoint, tables not created, SDK defaults for timeouts and retries")
+    @DisplayName("defaults: no prefix, no endpoint, tables not created, timeouts of seconds, SDK default retries")
     void defaults() {
         DynamoDbSettings s = read(minimal());
         assertEquals("", s.tablePrefix());
@@ -41,8 +41,11 @@ class DynamoDbSettingsTest {
         assertFalse(s.createTables());
         assertNull(s.profile());
         assertFalse(s.localCredentials());
-        assertNull(s.apiCallTimeout());
-        assertNull(s.apiCallAttemptTimeout());
+        assertEquals(Duration.ofSeconds(5), s.apiCallTimeout());
+        assertEquals(Duration.ofSeconds(2), s.apiCallAttemptTimeout());
+        assertEquals(Duration.ofSeconds(30), s.bulkCallTimeout());
+        assertEquals(Duration.ofSeconds(10), s.bulkCallAttemptTimeout());
+        assertEquals(Duration.ofSeconds(10), s.closeGrace());
         assertEquals(0, s.maxAttempts());
         assertEquals(0, s.maxConcurrency());
         assertEquals(Duration.ofMinutes(5), s.tableWaitTimeout());
@@ -59,6 +62,9 @@ class DynamoDbSettingsTest {
         m.put("credentials", "local");
         m.put("api_call_timeout_ms", "5000");
         m.put("api_call_attempt_timeout_ms", "1000");
+        m.put("bulk_call_timeout_ms", "60000");
+        m.put("bulk_call_attempt_timeout_ms", "20000");
+        m.put("close_grace_ms", "0");
         m.put("max_attempts", "7");
         m.put("max_concurrency", "64");
         m.put("connection_timeout_ms", "250");
@@ -70,11 +76,38 @@ class DynamoDbSettingsTest {
         assertTrue(s.localCredentials());
         assertEquals(Duration.ofSeconds(5), s.apiCallTimeout());
         assertEquals(Duration.ofSeconds(1), s.apiCallAttemptTimeout());
+        assertEquals(Duration.ofMinutes(1), s.bulkCallTimeout());
+        assertEquals(Duration.ofSeconds(20), s.bulkCallAttemptTimeout());
+        assertEquals(Duration.ZERO, s.closeGrace());
         assertEquals(7, s.maxAttempts());
         assertEquals(64, s.maxConcurrency());
         assertEquals(Duration.ofMillis(250), s.connectionTimeout());
         assertEquals(Duration.ofSeconds(30), s.tableWaitTimeout());
         assertFalse(s.describe().contains(ClientFactory.LOCAL_ACCESS_KEY), "no credentials in descriptions");
+    }
+
+    @Test
+    @DisplayName("timeouts: 0 turns one off; an attempt timeout longer than its call timeout is refused, naming both keys")
+    void timeouts() {
+        Map<String, String> m = minimal();
+        m.put("api_call_timeout_ms", "0");
+        m.put("bulk_call_attempt_timeout_ms", "0");
+        DynamoDbSettings s = read(m);
+        assertNull(s.apiCallTimeout());
+        assertEquals(Duration.ofSeconds(2), s.apiCallAttemptTimeout());
+        assertNull(s.bulkCallAttemptTimeout());
+        m = minimal();
+        m.put("api_call_attempt_timeout_ms", "6000");
+        String message = failure(m);
+        assertTrue(message.contains("storage.dynamodb.api_call_attempt_timeout_ms = 6000"), message);
+        assertTrue(message.contains("storage.dynamodb.api_call_timeout_ms = 5000"), message);
+        m = minimal();
+        m.put("bulk_call_timeout_ms", "5000");
+        message = failure(m);
+        assertTrue(message.contains("storage.dynamodb.bulk_call_attempt_timeout_ms = 10000"), message);
+        m = minimal();
+        m.put("close_grace_ms", "-1");
+        assertTrue(failure(m).contains("storage.dynamodb.close_grace_ms"));
     }
 
     @Test

@@ -285,16 +285,7 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     static boolean holds(Condition condition, RawItem current) {
-        if (condition instanceof Condition.None) {
-            return true;
-        } else if (condition instanceof Condition.IfAbsent) {
-            return current == null;
-        } else if (condition instanceof Condition.IfExists) {
-            return current != null;
-        } else if (condition instanceof Condition.IfVersion v) {
-            return current != null && current.version() == v.version();
-        }
-        throw new IllegalArgumentException("unknown condition " + condition);
+        return condition.holds(current == null ? 0 : current.version());
     }
 
     private static ConditionFailedException failed(WriteOp op, RawItem current, int index) {

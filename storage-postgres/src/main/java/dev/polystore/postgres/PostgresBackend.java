@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.polystore.BatchWriteException;
 import dev.polystore.Capabilities;
-import dev.polystore.Capability;
 import dev.polystore.Condition;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.ConfigurationException;
@@ -36,7 +35,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,9 +118,11 @@ final class PostgresBackend implements StorageBackend {
     /** Placeholder rows of transactions have this version (and an expiry in 1970). */
     static final long PLACEHOLDER_VERSION = 0;
 
-    private static final Capabilities CAPABILITIES = new Capabilities(
-            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
-            MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
+    private static final Capabilities CAPABILITIES = Capabilities.builder()
+            .transactions(MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES)
+            .batch(MAX_BATCH_GET, MAX_BATCH_WRITE)
+            .expiry()
+            .build();
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final ThreadLocal<PostgresBackend> CALLBACK_OWNER = new ThreadLocal<>();
 

@@ -98,7 +98,9 @@ public final class Quickstart {
                 Files.deleteIfExists(Path.of(db + suffix));
             }
         }
-        System.out.println("Polystore quickstart: opening " + config.toAbsolutePath());
+        Module module = Quickstart.class.getModule();
+        System.out.println("Polystore quickstart (" + (module.isNamed() ? "module " + module.getName() + " on the module path"
+                : "on the class path") + "): opening " + config.toAbsolutePath());
 
         try (Storage storage = StoreFactory.open(settings)) {
             System.out.println("backend: " + storage.backend() + ", capabilities: " + storage.capabilities().supported());

@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -21,9 +22,16 @@ final class Connections {
 
     private final SqliteSettings settings;
     private final String url;
+    private final UnaryOperator<Connection> wrapper;
 
     Connections(SqliteSettings settings) {
+        this(settings, UnaryOperator.identity());
+    }
+
+    /** @param wrapper applied to every connection as it is opened (tests inject faults through it) */
+    Connections(SqliteSettings settings, UnaryOperator<Connection> wrapper) {
         this.settings = settings;
+        this.wrapper = wrapper;
         this.url = "jdbc:sqlite:" + settings.path().toAbsolutePath().normalize();
     }
 
@@ -77,7 +85,20 @@ final class Connections {
         // finalize a "SELECT last_insert_rowid()" after every INSERT (each upsert), about 10 %
         // of the writer's time in a bulk load (JFR, docs/benchmarks.md).
         config.setGetGeneratedKeys(false);
-        return config.createConnection(url);
+        Connection c = config.createConnection(url);
+        try {
+            // The native search index's triggers call it (Fts); every connection gets its own.
+            Fts.register(c);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        Connection wrapped = wrapper.apply(c);
+        if (wrapped == null) {
+            c.close();
+            throw new IllegalStateException("the connection wrapper returned null");
+        }
+        return wrapped;
     }
 
     private void common(Connection c, boolean reader) throws SQLException {

@@ -7,6 +7,7 @@ import dev.polystore.Health;
 import dev.polystore.Key;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
+import dev.polystore.ValidationException;
 import dev.polystore.spi.ConfigSection;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
@@ -45,6 +46,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +80,8 @@ final class SqliteBackend implements StorageBackend {
             EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.NATIVE_SEARCH),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Ends a reader's read transaction (no busy retries: a read transaction takes no lock that waits). */
+    private static final Transactions READ_TRANSACTIONS = new Transactions(Duration.ZERO);
     /** Set on this backend's callback threads, so that close() called from a callback does not wait for itself. */
     private static final ThreadLocal<SqliteBackend> CALLBACK_OWNER = new ThreadLocal<>();
 
@@ -122,6 +126,16 @@ final class SqliteBackend implements StorageBackend {
      * the schema, then opens the readers.
      */
     static SqliteBackend open(SqliteSettings settings, ConfigSection config, Clock clock) {
+        return open(settings, config, clock, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #open(SqliteSettings, ConfigSection, Clock)}, with every JDBC connection (the
+     * writer first, then the readers) passed through {@code connectionWrapper} as it is opened:
+     * the hook through which tests inject engine faults. Not reachable from configuration.
+     */
+    static SqliteBackend open(SqliteSettings settings, ConfigSection config, Clock clock,
+                              UnaryOperator<Connection> connectionWrapper) {
         Path path = settings.path().toAbsolutePath().normalize();
         Path parent = path.getParent();
         try {
@@ -133,7 +147,7 @@ final class SqliteBackend implements StorageBackend {
                     + "\": cannot create the folder " + parent + ": " + e, e);
         }
         SqliteErrors errors = new SqliteErrors(path.toString(), settings.busyTimeout().toMillis());
-        Connections connections = new Connections(settings);
+        Connections connections = new Connections(settings, connectionWrapper);
         List<StatementCache> opened = new ArrayList<>();
         try {
             Connection w = connections.openWriter();
@@ -271,10 +285,18 @@ final class SqliteBackend implements StorageBackend {
 
         @Override
         public CompletableFuture<List<Match>> search(String table, List<String> terms, int limit) {
-            List<String> copy = List.copyOf(terms);
+            String match;
+            try {
+                TableNames.require(table);
+                match = Fts.matchExpression(List.copyOf(terms));
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.failedFuture(new ValidationException(e.getMessage()));
+            } catch (StoreException e) {
+                return CompletableFuture.failedFuture(e);
+            }
             return read(() -> "search store '" + table + "'", (r, now) -> {
                 PreparedStatement ps = r.get(Fts.search(table));
-                ps.setString(1, Fts.matchExpression(copy));
+                ps.setString(1, match);
                 ps.setLong(2, now.getEpochSecond());
                 ps.setInt(3, limit);
                 List<Match> matches = new ArrayList<>();
@@ -367,8 +389,8 @@ final class SqliteBackend implements StorageBackend {
                 r.execute("COMMIT");
                 done = true;
             } finally {
-                if (!done) {
-                    new Transactions(Duration.ZERO).rollbackQuietly(r.connection());
+                if (!done && !READ_TRANSACTIONS.rollback(r.connection())) {
+                    r.markDirty();
                 }
             }
             return found;
@@ -378,8 +400,11 @@ final class SqliteBackend implements StorageBackend {
     @Override
     public CompletableFuture<Health> health() {
         long start = System.nanoTime();
+        Optional<Throwable> writerFailure = writer.failure();
         CompletableFuture<Health> h = read(() -> "check health", (r, now) -> {
             Map<String, String> details = new LinkedHashMap<>();
+            writerFailure.ifPresent(t -> details.put("error", "the writer stopped after an unexpected error and "
+                    + "takes no more writes (close and reopen the storage): " + t));
             details.put("path", settings.path().toAbsolutePath().normalize().toString());
             details.putAll(Connections.pragmas(r.connection()));
             details.put("schema_version", String.valueOf(Schema.version(r.connection())));
@@ -388,7 +413,9 @@ final class SqliteBackend implements StorageBackend {
             details.put("writes_committed", String.valueOf(writer.committedRequests()));
             details.put("expired_items_purged", String.valueOf(writer.purged()));
             details.put("readers", String.valueOf(readerConnections.size()));
-            return new Health(true, name(), Duration.ofNanos(System.nanoTime() - start), details);
+            details.put("write_groups_retried", String.valueOf(writer.retriedGroups()));
+            details.put("writer_unexpected_errors", String.valueOf(writer.unexpectedErrors()));
+            return new Health(writerFailure.isEmpty(), name(), Duration.ofNanos(System.nanoTime() - start), details);
         });
         return h.exceptionally(e -> new Health(false, name(), Duration.ofNanos(System.nanoTime() - start),
                 Map.of("path", settings.path().toString(), "error", String.valueOf(e.getCause() != null ? e.getCause() : e))));
@@ -447,20 +474,45 @@ final class SqliteBackend implements StorageBackend {
      * and returns the outcome as a completed future (failed only with a {@link StoreException}).
      */
     private <T> CompletableFuture<T> runOn(StatementCache r, Supplier<String> what, Read<T> read) {
+        boolean failed = true;
         try {
             // close() marks the backend closed before it waits for every connection to be
             // idle, so a connection borrowed after that wait would be checked here.
             if (closed) {
+                failed = false;
                 return closedFuture();
             }
-            return CompletableFuture.completedFuture(read.apply(r, clock.instant()));
+            if (r.dirty()) {
+                // An earlier read on this connection failed: make sure no read transaction (an old snapshot) is left open.
+                if (!READ_TRANSACTIONS.rollback(r.connection())) {
+                    return CompletableFuture.failedFuture(new UnavailableException("SQLite could not " + what.get()
+                            + ": a reader connection could not end a read transaction left open by an earlier "
+                            + "failure (see the log); retry", null));
+                }
+                r.markClean();
+            }
+            r.startUnit();
+            CompletableFuture<T> done = CompletableFuture.completedFuture(read.apply(r, clock.instant()));
+            failed = false;
+            return done;
         } catch (SQLException e) {
             return CompletableFuture.failedFuture(errors.map(what.get(), e));
         } catch (StoreException e) {
+            // Raised by this module's own checks, not by the driver: the connection is fine.
+            failed = false;
             return CompletableFuture.failedFuture(e);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // A RuntimeException, or an Error: a read's future fails, it never throws.
             return CompletableFuture.failedFuture(new StoreException("SQLite could not " + what.get() + ": " + e, e));
         } finally {
+            if (failed) {
+                // The driver may have finalized the statements this read used; a transaction may be left open.
+                try {
+                    r.discardUsed();
+                } finally {
+                    r.markDirty();
+                }
+            }
             idleReaders.addFirst(r);
         }
     }

@@ -62,7 +62,8 @@ final class SqliteErrors {
             case SQLITE_BUSY, SQLITE_LOCKED -> new UnavailableException(prefix + "the database stayed locked by another "
                     + "connection or process for longer than storage.sqlite.busy_timeout_ms = " + busyTimeoutMs
                     + " ms; nothing was written; retry later", e);
-            case SQLITE_FULL -> new UnavailableException(prefix + "the disk is full; nothing was written", e);
+            case SQLITE_FULL -> new UnavailableException(prefix + "the disk is full; nothing was written; retry "
+                    + "once space is free", e);
             case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_NOMEM, SQLITE_PROTOCOL, SQLITE_READONLY ->
                     new UnavailableException(prefix + e.getMessage(), e);
             case SQLITE_TOOBIG -> new ValidationException(prefix + "a value is larger than SQLite allows", e);
@@ -74,14 +75,29 @@ final class SqliteErrors {
     }
 
     /**
-     * The portable error for a failed {@code COMMIT}. An I/O error while committing may leave
-     * the transaction durable in the write-ahead log or not, so those writes are in doubt.
+     * The portable error for a failed {@code COMMIT} (after which the caller rolls back).
+     *
+     * <ul>
+     *   <li>An I/O error or corruption reported by a {@code COMMIT} that ran may leave the
+     *       transaction durable in the write-ahead log or not: {@link OutcomeUnknownException}.</li>
+     *   <li>A driver error that carries no SQLite result code ("statement is not executing", a
+     *       closed connection) comes from sqlite-jdbc before the statement reached SQLite: the
+     *       {@code COMMIT} never ran, the transaction is rolled back, nothing was written:
+     *       {@link UnavailableException}.</li>
+     *   <li>Every other result code ({@code SQLITE_FULL}, {@code SQLITE_BUSY}, …) means SQLite
+     *       did not commit: as {@link #map}, nothing was written.</li>
+     * </ul>
      */
     StoreException mapCommit(String what, Key key, SQLException e) {
         int code = primaryCode(e);
-        if (code == SQLITE_IOERR || code == SQLITE_CORRUPT || code < 0) {
+        if (code == SQLITE_IOERR || code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
             return new OutcomeUnknownException("SQLite failed while committing (" + what + ") in " + location + " ("
                     + e.getMessage() + "): the writes may or may not be durable; read the items back", key, e);
+        }
+        if (code < 0) {
+            return new UnavailableException("SQLite could not commit " + what + " in " + location + ": the driver "
+                    + "failed before running the COMMIT (" + e.getMessage() + "), so the transaction was rolled back "
+                    + "and nothing was written; retry", e);
         }
         return map("commit " + what, e);
     }

@@ -4,6 +4,8 @@ import dev.polystore.spi.ConfigSection;
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
+import java.sql.Connection;
+import java.util.function.UnaryOperator;
 
 /**
  * Provider {@code sqlite}: the embedded default. Settings live under {@code [storage.sqlite]}
@@ -27,8 +29,18 @@ public final class SqliteStorageProvider implements StorageProvider {
 
     @Override
     public StorageBackend open(ProviderContext context) {
+        return open(context, UnaryOperator.identity());
+    }
+
+    /**
+     * Opens a backend whose JDBC connections (the writer first, then the readers) are passed
+     * through {@code connectionWrapper} as they are opened: the hook through which this module's
+     * tests inject engine faults (see {@code JdbcFaults} in the test sources). Package-private on
+     * purpose: configuration cannot reach it.
+     */
+    static StorageBackend open(ProviderContext context, UnaryOperator<Connection> connectionWrapper) {
         ConfigSection config = context.config();
         SqliteSettings settings = SqliteSettings.from(config);
-        return SqliteBackend.open(settings, config, context.clock());
+        return SqliteBackend.open(settings, config, context.clock(), connectionWrapper);
     }
 }

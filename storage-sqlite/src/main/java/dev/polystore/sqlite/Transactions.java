@@ -73,11 +73,40 @@ final class Transactions {
 
     /** Rolls back if a transaction is open; a failure here is logged, the original error matters. */
     void rollbackQuietly(Connection c) {
+        rollback(c);
+    }
+
+    /**
+     * Rolls back if a transaction is open.
+     *
+     * @return true if the connection is now outside any transaction (the rollback succeeded, or
+     *         SQLite reports that no transaction was active because it had already rolled back on
+     *         its own); false if the rollback failed otherwise, so a transaction may still be open
+     */
+    boolean rollback(Connection c) {
         try {
             Connections.exec(c, "ROLLBACK");
-        } catch (SQLException e) {
-            // "no transaction is active" when SQLite already rolled back on its own.
-            LOG.debug("ROLLBACK after a failed write transaction: {}", e.getMessage());
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            if (noTransactionActive(e)) {
+                // SQLite already rolled back on its own (after SQLITE_FULL, SQLITE_IOERR, …).
+                LOG.debug("ROLLBACK after a failed write transaction: {}", e.getMessage());
+                return true;
+            }
+            LOG.warn("ROLLBACK after a failed transaction failed; the connection is cleaned up before its next use", e);
+            return false;
         }
+    }
+
+    /** "cannot rollback - no transaction is active", or "cannot commit - …". */
+    static boolean noTransactionActive(Throwable e) {
+        String m = e.getMessage();
+        return m != null && m.contains("no transaction is active");
+    }
+
+    /** "cannot start a transaction within a transaction": a transaction left open by an earlier failure. */
+    static boolean alreadyInTransaction(Throwable e) {
+        String m = e.getMessage();
+        return m != null && m.contains("within a transaction");
     }
 }

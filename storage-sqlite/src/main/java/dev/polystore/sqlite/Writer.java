@@ -3,6 +3,7 @@ package dev.polystore.sqlite;
 import dev.polystore.Condition;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.Key;
+import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.spi.WriteOp;
@@ -15,10 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -39,6 +40,32 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests are applied in queue order, each seeing the writes of those before it, exactly as
  * if they had been committed one by one.
+ *
+ * <p><b>After a failure</b> the connection is back in a clean state before the next group, and
+ * each request is told exactly what is known:
+ * <ul>
+ *   <li>A request whose own statement fails is rolled back to its savepoint and fails alone. If
+ *       SQLite rolled back the whole transaction instead (it does for {@code SQLITE_FULL} on a
+ *       one-row write, {@code SQLITE_IOERR}, {@code SQLITE_NOMEM}), that request fails ("nothing
+ *       was written") and the others of the group run once more, in a fresh transaction, in the
+ *       same order: they were not written, so running them again is safe, and they do not fail
+ *       for another caller's write. If that transaction is lost too, they fail with
+ *       {@link UnavailableException} (nothing written; retry).</li>
+ *   <li>Whenever a group's transaction does not commit, a request of it that failed its
+ *       condition gets {@link UnavailableException} instead of {@link ConditionFailedException}:
+ *       its condition may have been checked against writes of the group that are now gone, and
+ *       it wrote nothing.</li>
+ *   <li>A failed {@code COMMIT} is classified by {@link SqliteErrors#mapCommit}.</li>
+ *   <li>Cached statements that may have been finalized by the driver are evicted
+ *       ({@link StatementCache}); a {@code ROLLBACK} that fails marks the connection dirty, and
+ *       the next group rolls back again before {@code BEGIN}.</li>
+ *   <li>An unexpected throwable (an {@link Error}, or a bug) fails the undecided requests of the
+ *       group ({@link OutcomeUnknownException} if it hit the {@code COMMIT}, else
+ *       {@link UnavailableException}), forgets every cached statement and rolls back; the
+ *       writer goes on. Only if cleaning up throws again does the writer stop: every queued
+ *       and later write then fails at once with {@link UnavailableException} (close and reopen),
+ *       and {@link #failure()} reports why (the backend's health turns unhealthy).</li>
+ * </ul>
  */
 final class Writer {
     private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
@@ -57,6 +84,8 @@ final class Writer {
         final Op<T> op;
         T result;
         StoreException failure;
+        /** Whether {@link #result} or {@link #failure} is final (committed, or failed for good). */
+        boolean decided;
 
         /** @param what what the request does, for messages (built only when one is needed) */
         Request(int weight, Supplier<String> what, Key key, Op<T> op) {
@@ -68,6 +97,11 @@ final class Writer {
 
         String what() {
             return what.get();
+        }
+
+        void fail(StoreException e) {
+            result = null;
+            failure = e;
         }
 
         void complete() {
@@ -99,6 +133,14 @@ final class Writer {
     private final AtomicLong purged = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedRequests = new AtomicLong();
+    private final AtomicLong retriedGroups = new AtomicLong();
+    private final AtomicLong unexpectedErrors = new AtomicLong();
+    /** The group being run (writer thread only), so that a fatal error can still fail it. */
+    private List<Request<?>> current = List.of();
+    /** Whether the COMMIT of the current transaction has been issued and has not returned. */
+    private boolean committing;
+    /** Why the thread stopped, if it stopped after an error it could not handle; then writes fail fast. */
+    private volatile Throwable fatal;
 
     Writer(StatementCache cache, Transactions transactions, SqliteErrors errors, Clock clock, Executor completions,
            int maxOps, Duration purgeInterval, String threadName) {
@@ -117,9 +159,22 @@ final class Writer {
         thread.start();
     }
 
-    /** Queues a request; the caller makes sure {@link #stop()} has not been called yet. */
+    /**
+     * Queues a request; the caller makes sure {@link #stop()} has not been called yet. If the
+     * writer has stopped after a fatal error, the request fails at once.
+     */
     <T> CompletableFuture<T> submit(Request<T> request) {
+        Throwable stoppedBy = fatal;
+        if (stoppedBy != null) {
+            request.future.completeExceptionally(stopped(request, stoppedBy));
+            return request.future;
+        }
         queue.add(request);
+        stoppedBy = fatal;
+        // The thread may have stopped (and drained the queue) between the check and the add.
+        if (stoppedBy != null && queue.remove(request)) {
+            request.future.completeExceptionally(stopped(request, stoppedBy));
+        }
         return request.future;
     }
 
@@ -147,30 +202,41 @@ final class Writer {
         return committedRequests.get();
     }
 
+    /** Groups whose transaction SQLite lost through one request, run again without it. */
+    long retriedGroups() {
+        return retriedGroups.get();
+    }
+
+    /** Unexpected throwables (errors, bugs) the writer recovered from. */
+    long unexpectedErrors() {
+        return unexpectedErrors.get();
+    }
+
+    /** Why the writer stopped taking writes, if it did (then the backend is unhealthy). */
+    Optional<Throwable> failure() {
+        return Optional.ofNullable(fatal);
+    }
+
     StatementCache statements() {
         return cache;
     }
 
     private void run() {
-        List<Request<?>> group = new ArrayList<>();
+        try {
+            serve();
+        } catch (Throwable t) {
+            stopAfter(t);
+        }
+    }
+
+    private void serve() {
         while (true) {
-            Request<?> next;
-            try {
-                if (purgeIntervalNanos > 0) {
-                    next = queue.poll(Math.max(0, lastPurge + purgeIntervalNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } else {
-                    next = queue.take();
-                }
-            } catch (InterruptedException e) {
-                // Nobody interrupts this thread on purpose; keep serving until stopped.
-                LOG.debug("SQLite writer interrupted; continuing until stopped");
-                continue;
-            }
+            Request<?> next = poll();
             if (next == null) {
                 purgeInBackground();
                 continue;
             }
-            group.clear();
+            List<Request<?>> group = new ArrayList<>();
             boolean stop = false;
             int weight = 0;
             while (next != null) {
@@ -186,17 +252,15 @@ final class Writer {
                 next = queue.poll();
             }
             if (!group.isEmpty()) {
+                current = group;
                 try {
                     commitGroup(group);
                 } catch (Throwable t) {
                     // An Error or a bug: fail the group rather than leave futures hanging or kill the writer.
-                    LOG.error("SQLite writer failed unexpectedly", t);
-                    for (Request<?> r : group) {
-                        r.failure = new StoreException("SQLite writer failed unexpectedly: " + t, t);
-                    }
-                    transactions.rollbackQuietly(cache.connection());
+                    recover(group, t);
                 }
                 completeAll(group);
+                current = List.of();
             }
             if (stop) {
                 return;
@@ -205,6 +269,88 @@ final class Writer {
                 purgeInBackground();
             }
         }
+    }
+
+    /** The next request, or null when the background purge is due. */
+    private Request<?> poll() {
+        while (true) {
+            try {
+                if (purgeIntervalNanos > 0) {
+                    return queue.poll(Math.max(0, lastPurge + purgeIntervalNanos - System.nanoTime()),
+                            TimeUnit.NANOSECONDS);
+                }
+                return queue.take();
+            } catch (InterruptedException e) {
+                // Nobody interrupts this thread on purpose; keep serving until stopped.
+                LOG.debug("SQLite writer interrupted; continuing until stopped");
+            }
+        }
+    }
+
+    /**
+     * After an unexpected throwable while running {@code group}: every request not yet decided
+     * fails (outcome unknown if the throwable came out of the COMMIT, else not written), every
+     * cached statement is forgotten (nothing is known about them) and the transaction is rolled
+     * back. A throwable from this clean-up itself propagates and stops the writer.
+     */
+    private void recover(List<Request<?>> group, Throwable t) {
+        unexpectedErrors.incrementAndGet();
+        boolean inCommit = committing;
+        LOG.error("SQLite writer failed unexpectedly{}; failing the {} writes of the group and going on",
+                inCommit ? " while committing" : "", group.size(), t);
+        for (Request<?> r : group) {
+            if (r.decided) {
+                continue;
+            }
+            if (r.failure == null && inCommit) {
+                r.fail(new OutcomeUnknownException("SQLite failed unexpectedly while committing (" + r.what() + "): "
+                        + t + "; the write may or may not be durable; read the item back", r.key, t));
+            } else if (r.failure == null || (group.size() > 1 && r.failure instanceof ConditionFailedException)) {
+                r.fail(new UnavailableException("SQLite failed unexpectedly before committing (" + r.what() + "): " + t
+                        + "; the transaction was rolled back and nothing was written; retry", t));
+            }
+            r.decided = true;
+        }
+        committing = false;
+        cache.discardAll();
+        rollback();
+    }
+
+    /** The writer cannot go on: fails the group in hand, every queued request and every later one. */
+    private void stopAfter(Throwable t) {
+        fatal = t;
+        List<Request<?>> failed = new ArrayList<>();
+        for (Request<?> r : current) {
+            if (!r.decided) {
+                if (r.failure == null && committing) {
+                    r.fail(new OutcomeUnknownException("SQLite failed fatally while committing (" + r.what() + "): " + t
+                            + "; the write may or may not be durable; read the item back", r.key, t));
+                } else if (r.failure == null || r.failure instanceof ConditionFailedException) {
+                    r.fail(stopped(r, t));
+                }
+            }
+            failed.add(r);
+        }
+        List<Request<?>> queued = new ArrayList<>();
+        queue.drainTo(queued);
+        for (Request<?> r : queued) {
+            if (r != STOP) {
+                r.fail(stopped(r, t));
+                failed.add(r);
+            }
+        }
+        try {
+            LOG.error("SQLite writer stopped after an unexpected error it could not clean up after; {} writes failed, "
+                    + "later writes fail at once; close and reopen the storage", failed.size(), t);
+        } catch (Throwable ignored) {
+            // Logging must not keep the futures from completing.
+        }
+        completeAll(failed);
+    }
+
+    private static UnavailableException stopped(Request<?> r, Throwable t) {
+        return new UnavailableException("the SQLite writer stopped after an unexpected error (" + t + "), so it "
+                + "could not " + r.what() + "; nothing was written; close and reopen the storage", t);
     }
 
     /** Items deleted by purges so far. */
@@ -221,13 +367,13 @@ final class Writer {
     private void purgeInBackground() {
         lastPurge = System.nanoTime();
         Request<Long> purge = purgeRequest(PURGE_BATCH);
+        current = List.of(purge);
         try {
-            commitGroup(List.of(purge));
-        } catch (RuntimeException e) {
-            LOG.warn("Purging expired items failed unexpectedly", e);
-            transactions.rollbackQuietly(cache.connection());
-            return;
+            commitGroup(current);
+        } catch (Throwable t) {
+            recover(current, t);
         }
+        current = List.of();
         if (purge.failure != null) {
             LOG.debug("Purging expired items failed; trying again in the next interval", purge.failure);
         } else if (purgeIncomplete) {
@@ -256,87 +402,196 @@ final class Writer {
         return deleted;
     }
 
+    /** Runs and commits {@code group}; if SQLite loses the transaction through one request, runs the others again once. */
     private void commitGroup(List<Request<?>> group) {
-        try {
-            transactions.beginImmediate(cache.connection(), cache);
-        } catch (SQLException e) {
-            for (Request<?> r : group) {
-                // One exception per caller: callers may add suppressed exceptions or rethrow.
-                r.failure = errors.map(r.what() + " (starting the write transaction)", e);
-            }
-            return;
+        List<Request<?>> again = attempt(group, true);
+        if (!again.isEmpty()) {
+            retriedGroups.incrementAndGet();
+            attempt(again, false);
+        }
+    }
+
+    /**
+     * Runs {@code group} in one transaction and commits it, deciding every request.
+     *
+     * @param mayRetry whether requests rolled back through no fault of their own may run again
+     * @return the requests to run again in a fresh transaction (then undecided); empty unless
+     *         {@code mayRetry} and SQLite lost the transaction through one request
+     */
+    private List<Request<?>> attempt(List<Request<?>> group, boolean mayRetry) {
+        for (Request<?> r : group) {
+            r.result = null;
+            r.failure = null;
+            r.decided = false;
+        }
+        if (!begin(group)) {
+            return List.of();
         }
         if (group.size() == 1) {
             commitAlone(group.get(0));
-            return;
+            return List.of();
         }
-        boolean lost = false;
+        int culprit = -1;
+        for (int i = 0; i < group.size(); i++) {
+            if (!runInSavepoint(group.get(i))) {
+                culprit = i;
+                break;
+            }
+        }
+        if (culprit < 0) {
+            commit(group);
+            return List.of();
+        }
+        // SQLite lost the whole transaction: nothing of the group was written.
+        Request<?> lost = group.get(culprit);
+        rollback();
+        // A failed condition is no fault of its own (the ROLLBACK TO after it failed): it runs again too.
+        boolean lostIsInnocent = lost.failure instanceof ConditionFailedException;
+        List<Request<?>> others = new ArrayList<>(group.size());
         for (Request<?> r : group) {
-            if (lost) {
-                r.failure = new UnavailableException("SQLite rolled back the transaction this write was queued in, "
-                        + "before it ran; nothing was written; retry", null);
+            if (r != lost || lostIsInnocent) {
+                others.add(r);
+            }
+        }
+        if (lostIsInnocent && !mayRetry) {
+            lost.fail(new UnavailableException("SQLite rolled back the transaction this write was checked in, so its "
+                    + "failed condition may have been checked against writes that were not committed; it wrote "
+                    + "nothing; retry", lost.failure));
+        }
+        lost.decided = true;
+        if (mayRetry) {
+            // Never a key in a log line: the kind of the failure only.
+            LOG.debug("SQLite lost the transaction of a group of {} writes after a failure of one ({}); running the "
+                    + "other {} again", group.size(), lost.failure.getClass().getSimpleName(), others.size());
+            return others;
+        }
+        for (int i = 0; i < group.size(); i++) {
+            Request<?> r = group.get(i);
+            if (r == lost) {
                 continue;
             }
-            lost = !runInSavepoint(r);
-            if (lost) {
-                for (Request<?> earlier : group) {
-                    if (earlier == r) {
-                        break;
-                    }
-                    if (earlier.failure == null) {
-                        earlier.result = null;
-                        earlier.failure = new UnavailableException("SQLite rolled back the transaction this write was "
-                                + "committed in (after a failure of another write in it); nothing was written; retry",
-                                r.failure);
-                    }
-                }
+            if (r.failure == null || r.failure instanceof ConditionFailedException) {
+                r.fail(new UnavailableException(i < culprit
+                        ? "SQLite rolled back the transaction this write was in (after a failure of another write in it, "
+                                + "twice); nothing was written; retry"
+                        : "SQLite rolled back the transaction this write was queued in (after a failure of another "
+                                + "write in it, twice), before it ran; nothing was written; retry", lost.failure));
+            }
+            r.decided = true;
+        }
+        return List.of();
+    }
+
+    /**
+     * {@code BEGIN IMMEDIATE}, first rolling back a transaction an earlier failure may have left
+     * open. @return false if the group failed (then every request of it is decided)
+     */
+    private boolean begin(List<Request<?>> group) {
+        if (cache.dirty() && !rollback()) {
+            for (Request<?> r : group) {
+                r.fail(new UnavailableException("SQLite could not " + r.what() + ": the writer connection could not "
+                        + "roll back a transaction an earlier failure left open (see the log); nothing was written; "
+                        + "retry", null));
+                r.decided = true;
+            }
+            return false;
+        }
+        SQLException failure;
+        try {
+            transactions.beginImmediate(cache.connection(), cache);
+            return true;
+        } catch (SQLException e) {
+            failure = e;
+        }
+        if (Transactions.alreadyInTransaction(failure) && rollback()) {
+            // A transaction left open by an earlier failure that was not noticed: rolled back now.
+            LOG.warn("The SQLite writer connection was still in a transaction; rolled it back", failure);
+            try {
+                transactions.beginImmediate(cache.connection(), cache);
+                return true;
+            } catch (SQLException e) {
+                failure = e;
             }
         }
-        if (lost) {
-            transactions.rollbackQuietly(cache.connection());
-            return;
+        for (Request<?> r : group) {
+            // One exception per caller: callers may add suppressed exceptions or rethrow.
+            r.fail(errors.map(r.what() + " (starting the write transaction)", failure));
+            r.decided = true;
         }
-        commit(group);
+        return false;
+    }
+
+    /** Rolls the writer's transaction back. @return whether the connection is known to be outside any transaction */
+    private boolean rollback() {
+        boolean clean = transactions.rollback(cache.connection());
+        if (clean) {
+            cache.markClean();
+        } else {
+            cache.markDirty();
+        }
+        return clean;
     }
 
     /** A group of one needs no savepoint: if the request fails, the whole transaction is rolled back. */
     private <T> void commitAlone(Request<T> r) {
+        cache.startUnit();
         try {
             r.result = r.op.apply(this, clock.instant());
         } catch (StoreException e) {
             r.failure = e;
         } catch (SQLException e) {
+            cache.discardUsed();
             r.failure = errors.map(r.what(), e);
         } catch (RuntimeException e) {
+            cache.discardUsed();
             r.failure = new StoreException("SQLite could not " + r.what() + ": " + e, e);
         }
         if (r.failure != null) {
             r.result = null;
-            transactions.rollbackQuietly(cache.connection());
+            r.decided = true;
+            rollback();
             return;
         }
         commit(List.of(r));
     }
 
     private void commit(List<? extends Request<?>> group) {
+        committing = true;
         try {
             cache.execute("COMMIT");
-            commits.incrementAndGet();
-            committedRequests.addAndGet(group.stream().filter(r -> r.failure == null).count());
         } catch (SQLException e) {
-            LOG.warn("COMMIT of {} writes failed", group.size(), e);
+            committing = false;
+            // One line per failed commit (a full disk fails every one); the stack trace at debug.
+            LOG.warn("COMMIT of {} writes failed: {}", group.size(), e.toString());
+            LOG.debug("COMMIT failure", e);
             for (Request<?> r : group) {
                 if (r.failure == null) {
-                    r.result = null;
-                    r.failure = errors.mapCommit(r.what(), r.key, e);
+                    r.fail(errors.mapCommit(r.what(), r.key, e));
+                } else if (group.size() > 1 && r.failure instanceof ConditionFailedException) {
+                    r.fail(new UnavailableException("SQLite could not commit the transaction this write was checked in ("
+                            + e.getMessage() + "): its condition may have been checked against writes that were not "
+                            + "committed; it wrote nothing; retry", e));
                 }
+                r.decided = true;
             }
-            transactions.rollbackQuietly(cache.connection());
+            rollback();
+            return;
         }
+        committing = false;
+        long ok = 0;
+        for (Request<?> r : group) {
+            r.decided = true;
+            if (r.failure == null) {
+                ok++;
+            }
+        }
+        commits.incrementAndGet();
+        committedRequests.addAndGet(ok);
     }
 
     /** Runs one request in its savepoint. @return false if SQLite lost the whole transaction */
     private <T> boolean runInSavepoint(Request<T> r) {
+        cache.startUnit();
         try {
             cache.execute("SAVEPOINT op");
         } catch (SQLException e) {
@@ -350,8 +605,10 @@ final class Writer {
         } catch (StoreException e) {
             r.failure = e;
         } catch (SQLException e) {
+            cache.discardUsed();
             r.failure = errors.map(r.what(), e);
         } catch (RuntimeException e) {
+            cache.discardUsed();
             r.failure = new StoreException("SQLite could not " + r.what() + ": " + e, e);
         }
         r.result = null;
@@ -360,18 +617,21 @@ final class Writer {
             cache.execute("RELEASE op");
             return true;
         } catch (SQLException e) {
-            LOG.warn("SQLite lost the group transaction after a failed write ({})", r.what(), e);
+            LOG.debug("SQLite lost the group transaction after a failed write: {}", e.getMessage());
             return false;
         }
     }
 
+    /** Completes the futures on the completion executor, or here if it takes no more work (closed, or no thread). */
     private void completeAll(List<Request<?>> group) {
         List<Request<?>> done = List.copyOf(group);
         try {
             completions.execute(() -> done.forEach(Request::complete));
-        } catch (RejectedExecutionException e) {
-            LOG.debug("Completion executor is shut down; completing on the writer thread");
-            done.forEach(Request::complete);
+        } catch (Throwable e) {
+            LOG.debug("Completion executor refused the completions ({}); completing on the writer thread", e.toString());
+            for (Request<?> r : done) {
+                r.complete();
+            }
         }
     }
 
@@ -512,18 +772,7 @@ final class Writer {
 
     private static void check(WriteOp op, Long current, int index) {
         Condition c = op.condition();
-        boolean holds;
-        if (c instanceof Condition.None) {
-            holds = true;
-        } else if (c instanceof Condition.IfAbsent) {
-            holds = current == null;
-        } else if (c instanceof Condition.IfExists) {
-            holds = current != null;
-        } else if (c instanceof Condition.IfVersion v) {
-            holds = current != null && current == v.version();
-        } else {
-            throw new IllegalArgumentException("unknown condition " + c);
-        }
+        boolean holds = c.holds(current == null ? 0 : current);
         if (!holds) {
             String state = current == null ? "no item" : "version " + current;
             throw new ConditionFailedException("condition " + c + " failed for " + op.key() + " in store '"

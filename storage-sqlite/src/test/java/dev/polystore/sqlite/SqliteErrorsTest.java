@@ -68,6 +68,20 @@ class SqliteErrorsTest {
     }
 
     @Test
+    void aCommitThatFailedInTheDriverNeverRanAndWroteNothing() {
+        // No SQLite result code: sqlite-jdbc refused before the COMMIT reached SQLite.
+        SQLException cause = new SQLException("statement is not executing");
+        StoreException e = errors.mapCommit("write x", Key.of("p", "s"), cause);
+        assertInstanceOf(UnavailableException.class, e);
+        assertTrue(e.getMessage().contains("nothing was written"), e.getMessage());
+        assertSame(cause, e.getCause());
+        // Corruption reported by a COMMIT that ran leaves durability in doubt, like an I/O error.
+        assertInstanceOf(OutcomeUnknownException.class, errors.mapCommit("write x", null,
+                sqlite(SQLiteErrorCode.SQLITE_CORRUPT)));
+        assertInstanceOf(UnavailableException.class, errors.mapCommit("write x", null, sqlite(SQLiteErrorCode.SQLITE_BUSY)));
+    }
+
+    @Test
     void aPlainSqlExceptionWithACodeIsMappedByItsCode() {
         StoreException e = errors.map("read x", new SQLException("database is locked", "", 5));
         assertInstanceOf(UnavailableException.class, e);

@@ -116,18 +116,24 @@ public final class DefaultDialogueStore implements DialogueStore {
             Transaction tx = storage.transaction()
                     .put(dialogues, Item.of(pk(id), META_SK, d), Condition.ifAbsent());
             putIndex(tx, d);
-            return tx.commit().handle((v, e) -> {
+            CompletableFuture<Dialogue> created = tx.commit().handle((v, e) -> {
                 if (e == null) {
                     return d;
                 }
                 Throwable cause = Futures.unwrap(e);
                 if (cause instanceof ConditionFailedException) {
-                    throw new ConditionFailedException("dialogue '" + id + "' already exists", Key.of(pk(id), META_SK),
-                            0, cause);
+                    // The only condition is on the dialogue item: its id is taken. Said in the
+                    // domain's words, without the index of an operation the caller never built.
+                    throw dialogueExists(id);
                 }
                 throw asStoreException(cause);
             });
+            return DomainErrors.write(created, "creating dialogue '" + id + "'", Key.of(pk(id), META_SK));
         });
+    }
+
+    private static ConditionFailedException dialogueExists(String id) {
+        return new ConditionFailedException("dialogue '" + id + "' already exists", Key.of(pk(id), META_SK));
     }
 
     @Override
@@ -141,16 +147,17 @@ public final class DefaultDialogueStore implements DialogueStore {
         return guarded(() -> {
             Ids.requireId("dialogue id", id);
             Objects.requireNonNull(status, "status");
-            return Retries.withRetries("updateDialogueStatus(" + id + ")", () -> requireMeta(id).thenCompose(meta -> {
-                Dialogue current = meta.value();
-                if (current.status() == status) {
-                    return CompletableFuture.completedFuture(current);
-                }
-                Dialogue next = new Dialogue(id, current.title(), status, current.createdAt(), clock.instant(),
-                        current.rounds());
-                Transaction tx = metaWrite(meta, next);
-                return commit(tx, () -> Retries.retry("summary changed")).thenApply(v -> next);
-            }));
+            return DomainErrors.write(Retries.withRetries("updateDialogueStatus(" + id + ")",
+                    () -> requireMeta(id).thenCompose(meta -> {
+                        Dialogue current = meta.value();
+                        if (current.status() == status) {
+                            return CompletableFuture.completedFuture(current);
+                        }
+                        Dialogue next = new Dialogue(id, current.title(), status, current.createdAt(), clock.instant(),
+                                current.rounds());
+                        Transaction tx = metaWrite(meta, next);
+                        return commit(tx, () -> Retries.retry("summary changed")).thenApply(v -> next);
+                    })), "moving dialogue '" + id + "' to " + status, Key.of(pk(id), META_SK));
         });
     }
 
@@ -165,7 +172,7 @@ public final class DefaultDialogueStore implements DialogueStore {
             Ids.requireRound("perspective round", p.round());
             Ids.requireNonBlank("perspective expert", p.expert());
             String dialogueId = p.dialogueId();
-            return Retries.withRetries("registerPerspective(" + dialogueId + ", " + p.id() + ")",
+            return DomainErrors.write(Retries.withRetries("registerPerspective(" + dialogueId + ", " + p.id() + ")",
                     () -> requireMeta(dialogueId).thenCompose(meta -> {
                         Dialogue next = touched(meta.value(), p.round());
                         Transaction tx = metaWrite(meta, next)
@@ -174,7 +181,8 @@ public final class DefaultDialogueStore implements DialogueStore {
                                 found.isPresent() ? CompletableFuture.failedFuture(perspectiveExists(p))
                                         : Retries.retry("summary changed")))
                                 .thenApply(v -> p);
-                    }));
+                    })), "registering perspective '" + p.id() + "' in dialogue '" + dialogueId + "'",
+                    Key.of(pk(dialogueId), perspectiveSk(p.id())));
         });
     }
 
@@ -204,7 +212,7 @@ public final class DefaultDialogueStore implements DialogueStore {
             Ids.requireNonBlank("raisedBy", raisedBy);
             TensionState state = new TensionState(tensionId, dialogueId, round, label, description, TensionStatus.OPEN);
             String pk = pk(dialogueId);
-            return Retries.withRetries("registerTension(" + dialogueId + ", " + tensionId + ")",
+            return DomainErrors.write(Retries.withRetries("registerTension(" + dialogueId + ", " + tensionId + ")",
                     () -> requireMeta(dialogueId).thenCompose(meta -> {
                         TensionEvent raised = new TensionEvent(null, TensionStatus.OPEN, raisedBy, clock.instant(), round,
                                 "raised");
@@ -215,7 +223,8 @@ public final class DefaultDialogueStore implements DialogueStore {
                                 found.isPresent() ? CompletableFuture.failedFuture(tensionExists(dialogueId, tensionId))
                                         : Retries.retry("summary changed")))
                                 .thenApply(v -> toTension(state, 1, List.of(raised)));
-                    }));
+                    })), "registering tension '" + tensionId + "' in dialogue '" + dialogueId + "'",
+                    Key.of(pk, tensionSk(tensionId)));
         });
     }
 
@@ -239,9 +248,14 @@ public final class DefaultDialogueStore implements DialogueStore {
             }
             String pk = pk(dialogueId);
             String operation = "updateTensionStatus(" + dialogueId + ", " + tensionId + ")";
-            return Retries.withRetries(operation, () -> requireMeta(dialogueId)
-                    .thenCombine(tensions.get(pk, tensionSk(tensionId)), (meta, tension) -> {
-                        Item<TensionState> current = tension.orElseThrow(() -> new NotFoundException("tension '"
+            // Only read, check and commit are retried. Once the commit succeeded the answer is built
+            // from what was committed: re-reading inside the retry would meet the caller's own new
+            // version and report it as a conflict.
+            CompletableFuture<Tension> updated = Retries.withRetries(operation, () -> requireMeta(dialogueId)
+                    .thenCombine(tensions.get(pk, tensionSk(tensionId)), MetaAndTension::new)
+                    .thenCompose(read -> {
+                        Item<Dialogue> meta = read.meta();
+                        Item<TensionState> current = read.tension().orElseThrow(() -> new NotFoundException("tension '"
                                 + tensionId + "' does not exist in dialogue '" + dialogueId + "'"));
                         if (current.version() != expectedVersion) {
                             throw staleTension(dialogueId, tensionId, expectedVersion, current.version());
@@ -256,19 +270,31 @@ public final class DefaultDialogueStore implements DialogueStore {
                                 current.value().label(), current.value().description(), event.to());
                         TensionEvent recorded = new TensionEvent(from, event.to(), event.actor(), event.at(),
                                 event.round(), event.reason());
-                        Transaction tx = metaWrite(meta, touched(meta.value(), event.round()))
-                                .put(tensions, Item.of(pk, tensionSk(tensionId), next), Condition.ifVersion(expectedVersion))
-                                .put(events, Item.of(pk, eventSk(tensionId, expectedVersion + 1), recorded),
-                                        Condition.ifAbsent());
-                        return commit(tx, () -> tensions.get(pk, tensionSk(tensionId)).thenCompose(found -> {
-                            long now = found.map(Item::version).orElse(0L);
-                            return now != expectedVersion
-                                    ? CompletableFuture.failedFuture(staleTension(dialogueId, tensionId, expectedVersion, now))
-                                    : Retries.retry("summary changed");
-                        })).thenCompose(v -> history(dialogueId, tensionId, expectedVersion + 1))
-                                .thenApply(history -> toTension(next, expectedVersion + 1, history));
-                    }).thenCompose(f -> f));
+                        // Events 1..expectedVersion exist once the tension is at that version and never
+                        // change, so the history read now is the history the commit extends.
+                        return history(dialogueId, tensionId, expectedVersion).thenCompose(earlier -> {
+                            Transaction tx = metaWrite(meta, touched(meta.value(), event.round()))
+                                    .put(tensions, Item.of(pk, tensionSk(tensionId), next),
+                                            Condition.ifVersion(expectedVersion))
+                                    .put(events, Item.of(pk, eventSk(tensionId, expectedVersion + 1), recorded),
+                                            Condition.ifAbsent());
+                            List<TensionEvent> history = new ArrayList<>(earlier);
+                            history.add(recorded);
+                            return commit(tx, () -> tensions.get(pk, tensionSk(tensionId)).thenCompose(found -> {
+                                long now = found.map(Item::version).orElse(0L);
+                                return now != expectedVersion
+                                        ? CompletableFuture.failedFuture(staleTension(dialogueId, tensionId,
+                                        expectedVersion, now))
+                                        : Retries.retry("summary changed");
+                            })).thenApply(v -> toTension(next, expectedVersion + 1, List.copyOf(history)));
+                        });
+                    }));
+            return DomainErrors.write(updated, "updating tension '" + tensionId + "' of dialogue '" + dialogueId
+                    + "' from version " + expectedVersion, Key.of(pk, tensionSk(tensionId)));
         });
+    }
+
+    private record MetaAndTension(Item<Dialogue> meta, Optional<Item<TensionState>> tension) {
     }
 
     private static List<TensionStatus> sorted(TensionStatus from) {

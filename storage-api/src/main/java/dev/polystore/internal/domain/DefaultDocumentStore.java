@@ -22,11 +22,13 @@ import dev.polystore.Transaction;
 import dev.polystore.UnavailableException;
 import dev.polystore.ValidationException;
 import dev.polystore.document.Document;
+import dev.polystore.document.DocumentOutcomeUnknownException;
 import dev.polystore.document.Link;
 import dev.polystore.document.NewDocument;
 import dev.polystore.document.SearchHit;
 import dev.polystore.internal.Futures;
 import dev.polystore.spi.SearchIndex;
+import dev.polystore.spi.SearchTerms;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -42,6 +44,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link DocumentStore} over the public API, with an optional native {@link SearchIndex}.
@@ -53,6 +57,7 @@ import java.util.concurrent.CompletableFuture;
  * pk doc#&lt;id&gt;     sk link&lt;#&lt;type&gt;#&lt;from, 19 digits&gt; an incoming link (mirror of the outgoing one)
  * pk term#&lt;term&gt;   sk &lt;id, 19 digits&gt;               posting: the document contains the term
  * pk docseq        sk docseq                       id counter (next unreserved id)
+ * pk docreq#&lt;request id&gt;  sk docreq          the id an addDocument with that request id created
  * </pre>
  *
  * <p><b>Invariant</b> that makes search exact at every instant: for every text item and every
@@ -66,7 +71,8 @@ import java.util.concurrent.CompletableFuture;
  * planned from an outdated state cannot apply. The state item records the work left
  * ({@code pending}: content being indexed and the terms still to post; {@code stale}: terms
  * whose postings must go; {@code deleting}), so any writer that finds unfinished work
- * completes it deterministically before starting its own ("roll forward"). Order of a change:
+ * completes it deterministically before starting its own ("roll forward"); so does a reader
+ * ({@code getDocument}, link listings) that meets it, best effort. Order of a change:
  * post the new terms; then, in one transaction, replace the text item (the change becomes
  * visible) and record the terms that left as stale; then remove their postings. A small
  * document takes a single transaction. A delete first removes the text item (the document
@@ -81,7 +87,11 @@ public final class DefaultDocumentStore implements DocumentStore {
     static final String TEXT_SK = SearchIndex.TEXT_SORT_KEY;
     static final String OUT = "link>#";
     static final String IN = "link<#";
+    static final String REQUEST_PK_PREFIX = "docreq#";
+    static final String REQUEST_SK = "docreq";
     private static final int MAX_SETTLE_CONFLICTS = 64;
+    private static final int MAX_SETTLE_FAULTS = 8;
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultDocumentStore.class);
     private static final int READ_ATTEMPTS = 8;
 
     private final Storage storage;
@@ -94,6 +104,7 @@ public final class DefaultDocumentStore implements DocumentStore {
     private final Store<Posting> postings;
     private final Store<Link> links;
     private final Store<byte[]> raw;
+    private final Store<Request> requests;
     private final IdAllocator ids;
     private volatile CompletableFuture<Void> nativePrepared;
 
@@ -143,6 +154,10 @@ public final class DefaultDocumentStore implements DocumentStore {
     record Posting(long id) {
     }
 
+    /** A request item's payload: the document an {@code addDocument(document, requestId)} created. */
+    record Request(long id) {
+    }
+
     /** A document's state and text items as read together. */
     private record Loaded(Item<DocState> state, DocText text) {
     }
@@ -161,11 +176,16 @@ public final class DefaultDocumentStore implements DocumentStore {
         this.postings = storage.store(TABLE, Posting.class);
         this.links = storage.store(TABLE, Link.class);
         this.raw = storage.store(TABLE, Codec.bytes());
+        this.requests = storage.store(TABLE, Request.class);
         this.ids = new IdAllocator(storage.store(TABLE, IdAllocator.IdBlock.class));
     }
 
     static String pk(long id) {
         return SearchIndex.DOCUMENT_PK_PREFIX + id;
+    }
+
+    static String requestPk(String requestId) {
+        return REQUEST_PK_PREFIX + requestId;
     }
 
     static String termPk(String term) {
@@ -188,18 +208,84 @@ public final class DefaultDocumentStore implements DocumentStore {
 
     @Override
     public CompletableFuture<Long> addDocument(NewDocument document) {
+        return DefaultDialogueStore.guarded(() -> add(validContent(document), null));
+    }
+
+    @Override
+    public CompletableFuture<Long> addDocument(NewDocument document, String requestId) {
         return DefaultDialogueStore.guarded(() -> {
             Content content = validContent(document);
-            List<String> terms = new ArrayList<>(Terms.frequencies(content.text()).keySet());
-            return ids.next().thenCompose(id -> {
-                Instant now = clock.instant();
-                DocState initial = new DocState(id, 0, now, now, Map.of(), new Pending(content, now, terms), List.of(),
-                        false);
-                Transaction tx = storage.transaction();
-                DocState next = applySteps(initial, null, tx, maxOps - 1, null);
-                putState(tx, id, next, 0);
-                return tx.commit().thenCompose(v -> finish(id, "adding")).thenApply(v -> id);
-            });
+            return add(content, Ids.requireId("request id", requestId));
+        });
+    }
+
+    /** What the first transaction of an add left: the id, and whether the document is complete. */
+    private record Added(long id, boolean settled) {
+    }
+
+    private CompletableFuture<Long> add(Content content, String requestId) {
+        List<String> terms = new ArrayList<>(SearchTerms.frequencies(content.text()).keySet());
+        CompletableFuture<Long> id = DomainErrors.write(ids.next(), "adding a document", null);
+        return id.thenCompose(newId -> Retries.withRetries("addDocument", () -> attemptAdd(newId, content, terms, requestId))
+                .handle((added, e) -> {
+                    if (e == null) {
+                        return CompletableFuture.completedFuture(added);
+                    }
+                    Throwable cause = Futures.unwrap(e);
+                    if (cause instanceof OutcomeUnknownException) {
+                        return CompletableFuture.<Added>failedFuture(new DocumentOutcomeUnknownException("adding document "
+                                + newId + " may or may not have been applied (" + cause.getMessage() + "); read it "
+                                + "back with getDocument(" + newId + ")" + (requestId == null ? ""
+                                : ", or call addDocument again with the same request id"), newId, cause));
+                    }
+                    return CompletableFuture.<Added>failedFuture(DomainErrors.translate("adding a document", null, cause));
+                }).thenCompose(f -> f)
+                .thenCompose(added -> added.settled() ? CompletableFuture.completedFuture(added.id())
+                        : finish(added.id(), "adding").thenApply(v -> added.id())));
+    }
+
+    /**
+     * One attempt of an add: the first transaction creates the state item under {@code ifAbsent}
+     * (with as much of the work as fits), and the request item when there is a request id.
+     */
+    private CompletableFuture<Added> attemptAdd(long id, Content content, List<String> terms, String requestId) {
+        CompletableFuture<Optional<Item<Request>>> earlier = requestId == null
+                ? CompletableFuture.completedFuture(Optional.empty())
+                : requests.get(requestPk(requestId), REQUEST_SK);
+        return earlier.thenCompose(request -> {
+            if (request.isPresent()) {
+                // An earlier call with this request id added the document (or is adding it).
+                return CompletableFuture.completedFuture(new Added(request.get().value().id(), false));
+            }
+            Instant now = clock.instant();
+            DocState initial = new DocState(id, 0, now, now, Map.of(), new Pending(content, now, terms), List.of(),
+                    false);
+            Transaction tx = storage.transaction();
+            int budget = maxOps - 1;
+            if (requestId != null) {
+                tx.put(requests, Item.of(requestPk(requestId), REQUEST_SK, new Request(id)), Condition.ifAbsent());
+                budget--;
+            }
+            DocState next = applySteps(initial, null, tx, budget, null);
+            putState(tx, id, next, 0);
+            return tx.commit().handle((v, e) -> {
+                if (e == null) {
+                    return CompletableFuture.completedFuture(new Added(id, next.settled()));
+                }
+                Throwable cause = Futures.unwrap(e);
+                if (!(cause instanceof ConditionFailedException)) {
+                    return CompletableFuture.<Added>failedFuture(cause);
+                }
+                if (requestId == null) {
+                    // Only the state item has a condition, and its id is ours alone: an earlier
+                    // attempt of this call created it (reported as not written by the engine).
+                    return CompletableFuture.completedFuture(new Added(id, false));
+                }
+                // A concurrent call with the same request id came first: answer with its document.
+                return requests.get(requestPk(requestId), REQUEST_SK).thenCompose(found -> found.isPresent()
+                        ? CompletableFuture.completedFuture(new Added(found.get().value().id(), false))
+                        : Retries.<Added>retry("request item changed"));
+            }).thenCompose(f -> f);
         });
     }
 
@@ -207,12 +293,20 @@ public final class DefaultDocumentStore implements DocumentStore {
     public CompletableFuture<Optional<Document>> getDocument(long id) {
         return DefaultDialogueStore.guarded(() -> {
             requireId(id);
-            return readDocument(id, 1);
+            return readDocument(id, 1, false);
         });
     }
 
-    private CompletableFuture<Optional<Document>> readDocument(long id, int attempt) {
+    /**
+     * Reads a document; if its state records unfinished work (an add, update or delete whose
+     * writer failed or died), completes it first, best effort: if that fails, the document is
+     * read as it is, which is always consistent (the content before the change, or none).
+     */
+    private CompletableFuture<Optional<Document>> readDocument(long id, int attempt, boolean rolledForward) {
         return load(id).thenCompose(l -> {
+            if (!rolledForward && l.state() != null && !l.state().value().settled()) {
+                return rollForward(id).thenCompose(v -> readDocument(id, attempt, true));
+            }
             if (l.state() == null || !l.state().value().visible() || l.text() == null) {
                 return CompletableFuture.completedFuture(Optional.<Document>empty());
             }
@@ -223,11 +317,26 @@ public final class DefaultDocumentStore implements DocumentStore {
                     return CompletableFuture.failedFuture(new UnavailableException("document " + id
                             + " kept changing while being read; try again", null));
                 }
-                return readDocument(id, attempt + 1);
+                return readDocument(id, attempt + 1, rolledForward);
             }
             return CompletableFuture.completedFuture(Optional.of(new Document(id, l.text().title(), l.text().body(),
                     s.metadata(), s.version(), s.createdAt(), s.updatedAt())));
         });
+    }
+
+    /** {@link #settle}, for readers: a failure is logged, not reported (the reader reads what is there). */
+    private CompletableFuture<Void> rollForward(long id) {
+        return settle(id).handle((v, e) -> {
+            if (e != null) {
+                LOG.debug("Completing the unfinished change of document {} failed; reading it as it is: {}", id,
+                        Futures.unwrap(e).toString());
+            }
+            return null;
+        });
+    }
+
+    /** An update's answer, and whether its first transaction finished it. */
+    private record Updated(Document document, boolean settled) {
     }
 
     @Override
@@ -239,32 +348,42 @@ public final class DefaultDocumentStore implements DocumentStore {
                 throw new ValidationException("expectedVersion must be 1 or more (a document starts at version 1), got "
                         + expectedVersion);
             }
-            return Retries.withRetries("updateDocument(" + id + ")", () -> load(id).thenCompose(l -> {
-                if (l.state() == null || !l.state().value().visible()) {
-                    return CompletableFuture.failedFuture(notFound(id));
-                }
-                DocState s = l.state().value();
-                if (!s.settled()) {
-                    return settle(id).thenCompose(v -> Retries.<Document>retry("finished an earlier change first"));
-                }
-                if (s.version() != expectedVersion) {
-                    return CompletableFuture.failedFuture(new ConditionFailedException("document " + id
-                            + " is at version " + s.version() + ", not " + expectedVersion
-                            + ": it changed since it was read", Key.of(pk(id), STATE_SK)));
-                }
-                Set<String> oldTerms = l.text() == null ? Set.of() : Terms.frequencies(l.text().text()).keySet();
-                List<String> toIndex = new ArrayList<>(Terms.frequencies(content.text()).keySet());
-                toIndex.removeAll(oldTerms);
-                Instant now = clock.instant();
-                DocState claimed = new DocState(id, s.version(), s.createdAt(), s.updatedAt(), s.metadata(),
-                        new Pending(content, now, toIndex), List.of(), false);
-                Transaction tx = storage.transaction();
-                DocState next = applySteps(claimed, l.text(), tx, maxOps - 1, null);
-                putState(tx, id, next, l.state().version());
-                Document result = new Document(id, content.title(), content.body(), content.metadata(),
-                        expectedVersion + 1, s.createdAt(), now);
-                return commitStep(tx).thenCompose(v -> finish(id, "updating")).thenApply(v -> result);
-            }));
+            // Read, check and the first transaction are retried; what follows it is not (a retry
+            // would meet the caller's own change and report a conflict).
+            CompletableFuture<Updated> claimed = Retries.withRetries("updateDocument(" + id + ")", () -> load(id)
+                    .thenCompose(l -> {
+                        if (l.state() == null) {
+                            return CompletableFuture.failedFuture(notFound(id));
+                        }
+                        DocState s = l.state().value();
+                        if (!s.settled()) {
+                            // An add, update or delete left unfinished: complete it, then look again.
+                            return settle(id).thenCompose(v -> Retries.<Updated>retry("finished an earlier change first"));
+                        }
+                        if (!s.visible()) {
+                            return CompletableFuture.failedFuture(notFound(id));
+                        }
+                        if (s.version() != expectedVersion) {
+                            return CompletableFuture.failedFuture(new ConditionFailedException("document " + id
+                                    + " is at version " + s.version() + ", not " + expectedVersion
+                                    + ": it changed since it was read", Key.of(pk(id), STATE_SK)));
+                        }
+                        Set<String> oldTerms = l.text() == null ? Set.of() : SearchTerms.frequencies(l.text().text()).keySet();
+                        List<String> toIndex = new ArrayList<>(SearchTerms.frequencies(content.text()).keySet());
+                        toIndex.removeAll(oldTerms);
+                        Instant now = clock.instant();
+                        DocState claim = new DocState(id, s.version(), s.createdAt(), s.updatedAt(), s.metadata(),
+                                new Pending(content, now, toIndex), List.of(), false);
+                        Transaction tx = storage.transaction();
+                        DocState next = applySteps(claim, l.text(), tx, maxOps - 1, null);
+                        putState(tx, id, next, l.state().version());
+                        Document result = new Document(id, content.title(), content.body(), content.metadata(),
+                                expectedVersion + 1, s.createdAt(), now);
+                        return commitStep(tx).thenApply(v -> new Updated(result, next.settled()));
+                    }));
+            return inDoubtAbout(id, "updating", claimed).thenCompose(u -> u.settled()
+                    ? CompletableFuture.completedFuture(u.document())
+                    : finish(id, "updating").thenApply(v -> u.document()));
         });
     }
 
@@ -272,26 +391,51 @@ public final class DefaultDocumentStore implements DocumentStore {
     public CompletableFuture<Boolean> deleteDocument(long id) {
         return DefaultDialogueStore.guarded(() -> {
             requireId(id);
-            return Retries.withRetries("deleteDocument(" + id + ")", () -> load(id).thenCompose(l -> {
-                if (l.state() == null || l.state().value().version() == 0) {
-                    return CompletableFuture.completedFuture(false);
-                }
-                DocState s = l.state().value();
-                if (s.deleting()) {
-                    return settle(id).thenApply(v -> false);
-                }
-                if (!s.settled()) {
-                    return settle(id).thenCompose(v -> Retries.<Boolean>retry("finished an earlier change first"));
-                }
-                List<String> stale = l.text() == null ? List.of()
-                        : new ArrayList<>(Terms.frequencies(l.text().text()).keySet());
-                DocState claimed = new DocState(id, s.version(), s.createdAt(), clock.instant(), s.metadata(), null,
-                        stale, true);
-                Transaction tx = storage.transaction().delete(texts, Key.of(pk(id), TEXT_SK));
-                DocState next = applySteps(claimed, null, tx, maxOps - 2, null);
-                putState(tx, id, next, l.state().version());
-                return commitStep(tx).thenCompose(v -> finish(id, "deleting")).thenApply(v -> true);
-            }));
+            CompletableFuture<Boolean> claimed = Retries.withRetries("deleteDocument(" + id + ")", () -> load(id)
+                    .thenCompose(l -> {
+                        if (l.state() == null) {
+                            return CompletableFuture.completedFuture(false);
+                        }
+                        DocState s = l.state().value();
+                        if (s.deleting()) {
+                            // Another delete hid it first; completing that delete is all that is left.
+                            return settle(id).thenApply(v -> false);
+                        }
+                        if (!s.settled()) {
+                            // Includes an add left unfinished: it is completed, then deleted.
+                            return settle(id).thenCompose(v -> Retries.<Boolean>retry("finished an earlier change first"));
+                        }
+                        List<String> stale = l.text() == null ? List.of()
+                                : new ArrayList<>(SearchTerms.frequencies(l.text().text()).keySet());
+                        DocState claim = new DocState(id, s.version(), s.createdAt(), clock.instant(), s.metadata(), null,
+                                stale, true);
+                        Transaction tx = storage.transaction().delete(texts, Key.of(pk(id), TEXT_SK));
+                        DocState next = applySteps(claim, null, tx, maxOps - 2, null);
+                        putState(tx, id, next, l.state().version());
+                        return commitStep(tx).thenApply(v -> true);
+                    }));
+            return inDoubtAbout(id, "deleting", claimed).thenCompose(deleted -> deleted
+                    ? finish(id, "deleting").thenApply(v -> true)
+                    : CompletableFuture.completedFuture(false));
+        });
+    }
+
+    /**
+     * The first transaction's outcome in the document's words: an unknown outcome becomes a
+     * {@link DocumentOutcomeUnknownException} naming the document, other failures pass with
+     * their kind.
+     */
+    private <T> CompletableFuture<T> inDoubtAbout(long id, String what, CompletableFuture<T> firstStep) {
+        return firstStep.handle((value, e) -> {
+            if (e == null) {
+                return value;
+            }
+            Throwable cause = Futures.unwrap(e);
+            if (cause instanceof OutcomeUnknownException && !(cause instanceof DocumentOutcomeUnknownException)) {
+                throw new DocumentOutcomeUnknownException(what + " document " + id + " may or may not have been "
+                        + "applied (" + cause.getMessage() + "); read it back with getDocument(" + id + ")", id, cause);
+            }
+            throw DomainErrors.translate(what + " document " + id, Key.of(pk(id), STATE_SK), cause);
         });
     }
 
@@ -320,10 +464,10 @@ public final class DefaultDocumentStore implements DocumentStore {
             List<String> rest = toIndex.subList(take, toIndex.size());
             if (rest.isEmpty() && budget >= 1) {
                 Content c = n.pending().content();
-                Set<String> newTerms = Terms.frequencies(c.text()).keySet();
+                Set<String> newTerms = SearchTerms.frequencies(c.text()).keySet();
                 TreeSet<String> stale = new TreeSet<>(n.stale());
                 if (currentText != null) {
-                    stale.addAll(Terms.frequencies(currentText.text()).keySet());
+                    stale.addAll(SearchTerms.frequencies(currentText.text()).keySet());
                 }
                 stale.removeAll(newTerms);
                 long version = n.version() + 1;
@@ -392,8 +536,9 @@ public final class DefaultDocumentStore implements DocumentStore {
 
     /**
      * Completes a change whose first step committed. Once that step is durable the change will
-     * be completed, by this call or by the next writer that touches the document, so a failure
-     * from here on is reported as {@link OutcomeUnknownException}, not as a change that failed.
+     * be completed, by this call or by the next reader or writer that meets the document, so a
+     * failure from here on is reported as {@link DocumentOutcomeUnknownException}, not as a
+     * change that failed.
      */
     private CompletableFuture<Void> finish(long id, String what) {
         return settle(id).handle((v, e) -> {
@@ -401,25 +546,56 @@ public final class DefaultDocumentStore implements DocumentStore {
                 return null;
             }
             Throwable cause = Futures.unwrap(e);
-            throw new OutcomeUnknownException(what + " document " + id + " was recorded but not finished (" + cause
-                    + "); the next write to the document completes it, read it back to see its state",
-                    Key.of(pk(id), STATE_SK), cause);
+            throw new DocumentOutcomeUnknownException(what + " document " + id + " was recorded but not finished ("
+                    + cause.getMessage() + "); the next read or write of the document completes it: read it back "
+                    + "with getDocument(" + id + ")", id, cause);
         });
     }
 
     /** Completes whatever work the document's state records, whoever started it. */
     private CompletableFuture<Void> settle(long id) {
-        return settle(id, 0, null);
+        return settle(id, 0, 0, null);
     }
 
     /**
+     * One step, then the rest. A step that lost a race ({@link ConditionFailedException}), wrote
+     * nothing ({@link UnavailableException}) or may have been applied
+     * ({@link OutcomeUnknownException}) is planned again from a fresh read: every step is
+     * conditional on the state it was planned from, so repeating one never applies it twice.
+     *
+     * @param conflicts lost races in a row
+     * @param faults failed reads or steps in a row
      * @param done what our last committed step was planned from, or null: if the document still
      *             shows exactly that work after the step committed, the engine did not apply it
      */
-    private CompletableFuture<Void> settle(long id, int conflicts, Planned done) {
+    private CompletableFuture<Void> settle(long id, int conflicts, int faults, Planned done) {
+        return settleStep(id, done).handle((planned, e) -> {
+            if (e == null) {
+                return planned == null ? CompletableFuture.<Void>completedFuture(null) : settle(id, 0, 0, planned);
+            }
+            Throwable cause = Futures.unwrap(e);
+            if (cause instanceof ConditionFailedException) {
+                if (conflicts < MAX_SETTLE_CONFLICTS) {
+                    // Another writer moved the document first (perhaps doing this very step).
+                    return settle(id, conflicts + 1, faults, null);
+                }
+                return CompletableFuture.<Void>failedFuture(new UnavailableException("document " + id
+                        + " kept changing while its unfinished change was being completed (" + conflicts
+                        + " lost races); try again", null));
+            }
+            if ((cause instanceof UnavailableException || cause instanceof OutcomeUnknownException)
+                    && faults < MAX_SETTLE_FAULTS) {
+                return Retries.pause(faults + 1).thenCompose(x -> settle(id, conflicts, faults + 1, null));
+            }
+            return CompletableFuture.<Void>failedFuture(cause);
+        }).thenCompose(f -> f);
+    }
+
+    /** Plans and commits the next step of the document's recorded work; @return what it was planned from, or null if there is none */
+    private CompletableFuture<Planned> settleStep(long id, Planned done) {
         return load(id).thenCompose(l -> {
             if (l.state() == null || l.state().value().settled()) {
-                return CompletableFuture.<Void>completedFuture(null);
+                return CompletableFuture.<Planned>completedFuture(null);
             }
             DocState s = l.state().value();
             boolean needLinks = s.deleting() && s.pending() == null && s.stale().isEmpty();
@@ -436,20 +612,7 @@ public final class DefaultDocumentStore implements DocumentStore {
                 DocState next = applySteps(s, l.text(), tx, maxOps - 1, p);
                 putState(tx, id, next, l.state().version());
                 return tx.commit().thenApply(v -> planned);
-            }).handle((planned, e) -> {
-                if (e == null) {
-                    return settle(id, 0, planned);
-                }
-                Throwable cause = Futures.unwrap(e);
-                if (cause instanceof ConditionFailedException && conflicts < MAX_SETTLE_CONFLICTS) {
-                    // Another writer moved the document first (perhaps doing this very step).
-                    return settle(id, conflicts + 1, null);
-                }
-                if (cause instanceof UnavailableException && conflicts < MAX_SETTLE_CONFLICTS) {
-                    return Retries.pause(conflicts + 1).thenCompose(x -> settle(id, conflicts + 1, null));
-                }
-                return CompletableFuture.<Void>failedFuture(cause);
-            }).thenCompose(f -> f);
+            });
         });
     }
 
@@ -488,12 +651,12 @@ public final class DefaultDocumentStore implements DocumentStore {
                 throw new ValidationException("search limit must be between 1 and " + Limits.MAX_PAGE_SIZE + ", got "
                         + limit);
             }
-            List<String> terms = Terms.queryTerms(query);
+            List<String> terms = SearchTerms.queryTerms(query);
             if (terms.size() > MAX_QUERY_TERMS) {
                 throw new ValidationException("query has " + terms.size() + " distinct terms; at most "
                         + MAX_QUERY_TERMS + " are allowed");
             }
-            if (terms.isEmpty() || !terms.stream().allMatch(Terms::indexable)) {
+            if (terms.isEmpty() || !terms.stream().allMatch(SearchTerms::indexable)) {
                 return CompletableFuture.completedFuture(List.of());
             }
             return nativeIndex != null ? nativeSearch(terms, limit) : portableSearch(terms, limit);
@@ -518,7 +681,7 @@ public final class DefaultDocumentStore implements DocumentStore {
         }).thenApply(found -> {
             List<SearchHit> hits = new ArrayList<>();
             for (Map.Entry<Long, DocText> e : found.entrySet()) {
-                Map<String, Integer> freq = Terms.frequencies(e.getValue().text());
+                Map<String, Integer> freq = SearchTerms.frequencies(e.getValue().text());
                 int score = 0;
                 boolean all = true;
                 for (String term : terms) {
@@ -602,8 +765,8 @@ public final class DefaultDocumentStore implements DocumentStore {
             requireId(from);
             requireId(to);
             Link link = new Link(from, to, Ids.requireLinkType(type));
-            return Retries.withRetries("link(" + from + ", " + to + ", " + type + ")",
-                    () -> visibleState(from).thenCombine(visibleState(to), (a, b) -> {
+            CompletableFuture<Link> linked = Retries.withRetries("link(" + from + ", " + to + ", " + type + ")",
+                    () -> visibleState(from, false).thenCombine(visibleState(to, false), (a, b) -> {
                         // Conditional on both states, so a document being deleted cannot gain a link.
                         Transaction tx = storage.transaction().check(states, a.key(), Condition.ifVersion(a.version()));
                         if (from != to) {
@@ -612,6 +775,7 @@ public final class DefaultDocumentStore implements DocumentStore {
                         tx.put(links, Item.of(outKey(link), link)).put(links, Item.of(inKey(link), link));
                         return commitStep(tx).thenApply(v -> link);
                     }).thenCompose(f -> f));
+            return DomainErrors.write(linked, "linking document " + from + " to " + to + " (" + type + ")", outKey(link));
         });
     }
 
@@ -621,7 +785,7 @@ public final class DefaultDocumentStore implements DocumentStore {
             requireId(from);
             requireId(to);
             Link link = new Link(from, to, Ids.requireLinkType(type));
-            return links.get(outKey(link)).thenCompose(found -> {
+            CompletableFuture<Boolean> unlinked = links.get(outKey(link)).thenCompose(found -> {
                 if (found.isEmpty()) {
                     return CompletableFuture.completedFuture(false);
                 }
@@ -639,6 +803,8 @@ public final class DefaultDocumentStore implements DocumentStore {
                             throw cause instanceof StoreException se ? se : new StoreException(cause.toString(), cause);
                         });
             });
+            return DomainErrors.write(unlinked, "unlinking document " + from + " from " + to + " (" + type + ")",
+                    outKey(link));
         });
     }
 
@@ -652,17 +818,72 @@ public final class DefaultDocumentStore implements DocumentStore {
         return listLinks(id, IN);
     }
 
+    /**
+     * The links of a visible document whose other end is visible too: a link to a document whose
+     * delete is unfinished (its writer failed between steps) is left out, and that delete is
+     * completed on the way, best effort.
+     */
     private CompletableFuture<List<Link>> listLinks(long id, String prefix) {
         return DefaultDialogueStore.guarded(() -> {
             requireId(id);
-            return visibleState(id).thenCompose(s -> links.query(pk(id), prefix))
-                    .thenApply(items -> items.stream().map(Item::value).toList());
+            return visibleState(id, true).thenCompose(s -> links.query(pk(id), prefix)).thenCompose(items -> {
+                List<Link> all = items.stream().map(Item::value).toList();
+                Set<Long> others = new TreeSet<>();
+                for (Link l : all) {
+                    others.add(prefix.equals(OUT) ? l.to() : l.from());
+                }
+                others.remove(id);
+                return visibleAmong(others).thenApply(visible -> all.stream().filter(l -> {
+                    long other = prefix.equals(OUT) ? l.to() : l.from();
+                    return other == id || visible.contains(other);
+                }).toList());
+            });
         });
     }
 
-    private CompletableFuture<Item<DocState>> visibleState(long id) {
-        return states.get(pk(id), STATE_SK).thenApply(found -> found.filter(i -> i.value().visible())
-                .orElseThrow(() -> notFound(id)));
+    /** Which of these documents are visible; those found half-deleted are completed on the way, best effort. */
+    private CompletableFuture<Set<Long>> visibleAmong(Set<Long> docIds) {
+        if (docIds.isEmpty()) {
+            return CompletableFuture.completedFuture(Set.of());
+        }
+        List<Key> keys = docIds.stream().map(d -> Key.of(pk(d), STATE_SK)).toList();
+        CompletableFuture<List<Item<DocState>>> found;
+        if (storage.capabilities().has(Capability.BATCH)) {
+            found = states.batchGet(keys).thenApply(m -> List.copyOf(m.values()));
+        } else {
+            List<CompletableFuture<Optional<Item<DocState>>>> reads = keys.stream().map(states::get).toList();
+            found = CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> reads.stream()
+                    .map(CompletableFuture::join).flatMap(Optional::stream).toList());
+        }
+        return found.thenCompose(items -> {
+            Set<Long> visible = new HashSet<>();
+            List<CompletableFuture<Void>> completing = new ArrayList<>();
+            for (Item<DocState> item : items) {
+                DocState s = item.value();
+                if (s.visible()) {
+                    visible.add(s.id());
+                } else if (s.deleting()) {
+                    completing.add(rollForward(s.id()));
+                }
+            }
+            return CompletableFuture.allOf(completing.toArray(CompletableFuture[]::new)).thenApply(v -> visible);
+        });
+    }
+
+    /**
+     * The state item of a visible document, or {@link NotFoundException}. Unfinished work found
+     * on the way is completed first (an add left unfinished becomes visible, a delete left
+     * unfinished is finished); if that fails, a writer ({@code bestEffort} false) fails with it,
+     * a reader goes on with the state as it is.
+     */
+    private CompletableFuture<Item<DocState>> visibleState(long id, boolean bestEffort) {
+        return states.get(pk(id), STATE_SK).thenCompose(found -> {
+            if (found.isEmpty() || found.get().value().settled()) {
+                return CompletableFuture.completedFuture(found);
+            }
+            CompletableFuture<Void> completed = bestEffort ? rollForward(id) : settle(id);
+            return completed.thenCompose(v -> states.get(pk(id), STATE_SK));
+        }).thenApply(found -> found.filter(i -> i.value().visible()).orElseThrow(() -> notFound(id)));
     }
 
     // --- helpers ---

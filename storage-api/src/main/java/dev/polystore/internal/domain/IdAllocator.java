@@ -3,6 +3,7 @@ package dev.polystore.internal.domain;
 import dev.polystore.Condition;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.Item;
+import dev.polystore.OutcomeUnknownException;
 import dev.polystore.Store;
 import dev.polystore.internal.Futures;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +13,9 @@ import java.util.concurrent.CompletableFuture;
  * write: one counter write per {@value #BLOCK_SIZE} ids, not per document. Each reservation
  * moves the counter from {@code next} to {@code next + BLOCK_SIZE} under {@code ifVersion}
  * (or creates it under {@code ifAbsent}), so two writers, in this process or another, never
- * get the same block; a writer that loses the race reads the counter again. Ids left in a
+ * get the same block; a writer that loses the race, or whose counter write has an unknown
+ * outcome, reads the counter again (so a reservation is never reported as an ambiguous add:
+ * it either succeeds or, after its attempts, fails as not written). Ids left in a
  * block when a Storage closes are never used (ids are unique, not dense).
  */
 final class IdAllocator {
@@ -74,8 +77,16 @@ final class IdAllocator {
                     return CompletableFuture.completedFuture(first);
                 }
                 Throwable cause = Futures.unwrap(e);
-                return cause instanceof ConditionFailedException ? Retries.<Long>retry("counter moved")
-                        : CompletableFuture.<Long>failedFuture(cause);
+                if (cause instanceof ConditionFailedException) {
+                    return Retries.<Long>retry("counter moved");
+                }
+                if (cause instanceof OutcomeUnknownException) {
+                    // The counter may or may not have moved: read it again and reserve from what it
+                    // says. If the lost write did apply, its block is skipped (ids stay unique); a
+                    // late copy of it cannot apply after ours, both being conditional on one version.
+                    return Retries.<Long>retry("the counter write's outcome is unknown");
+                }
+                return CompletableFuture.<Long>failedFuture(cause);
             }).thenCompose(f -> f);
         });
     }

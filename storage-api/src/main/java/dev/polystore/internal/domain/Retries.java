@@ -1,6 +1,5 @@
 package dev.polystore.internal.domain;
 
-import dev.polystore.ConditionFailedException;
 import dev.polystore.UnavailableException;
 import dev.polystore.internal.Futures;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +13,10 @@ import org.slf4j.LoggerFactory;
  * Optimistic-concurrency loops: an attempt reads, then writes conditionally; when a condition
  * fails because of a concurrent writer (not because of the caller's input) the attempt asks
  * for another try by failing with {@link Retry}. Attempts are bounded and spaced by a short
- * random delay, so contending writers spread out.
+ * random delay, so contending writers spread out. An operation that runs out of attempts wrote
+ * nothing, and says so with the retryable {@link UnavailableException} (never with a
+ * {@code ConditionFailedException}: the caller's own condition did not fail, other writers
+ * were faster).
  */
 final class Retries {
     private static final Logger LOG = LoggerFactory.getLogger(Retries.class);
@@ -50,7 +52,9 @@ final class Retries {
     /**
      * Runs {@code attempt} until it does not fail with {@link Retry} or with
      * {@link UnavailableException} (which means nothing was written, so trying again is safe), at
-     * most {@link #MAX_ATTEMPTS} times.
+     * most {@link #MAX_ATTEMPTS} times. Only the read-check-write part of an operation belongs in
+     * {@code attempt}: once its write committed, what follows must not be retried (a retry would
+     * meet the caller's own write and mistake it for a conflict).
      */
     static <R> CompletableFuture<R> withRetries(String operation, Supplier<CompletableFuture<R>> attempt) {
         return run(operation, attempt, 1);
@@ -74,8 +78,8 @@ final class Retries {
             }
             if (n >= MAX_ATTEMPTS) {
                 return CompletableFuture.<R>failedFuture(transientFailure ? cause
-                        : new ConditionFailedException(operation + " lost to concurrent writers " + n
-                        + " times in a row (" + cause.getMessage() + "); try again", null));
+                        : new UnavailableException(operation + " lost to concurrent writers " + n
+                        + " times in a row (" + cause.getMessage() + "); nothing was written, try again", null));
             }
             LOG.debug("{}: attempt {} failed ({}), retrying", operation, n, cause.getMessage());
             return pause(n).thenCompose(v -> run(operation, attempt, n + 1));

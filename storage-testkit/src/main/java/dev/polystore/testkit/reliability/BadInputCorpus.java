@@ -164,7 +164,7 @@ final class BadInputCorpus {
         // Nothing rejected was written: partition p holds exactly the accepted keys, each written once.
         List<String> all = new ArrayList<>(Arrays.asList(skKeys));
         all.addAll(Arrays.asList(scalarKeys));
-        all.sort(dev.polystore.internal.Keys::compareUtf8);
+        all.sort(dev.polystore.spi.SortKeys::compare);
         List<String> sorted = new ArrayList<>();
         all.forEach(sk -> sorted.add(label(sk) + " v1"));
         readBack("partition 'bad' (every key probe)", sorted.toString(), sortKeys(s, p));

@@ -8,9 +8,9 @@ import dev.polystore.Key;
 import dev.polystore.Page;
 import dev.polystore.Query;
 import dev.polystore.Storage;
+import dev.polystore.StoreFactory;
 import dev.polystore.Store;
 import dev.polystore.Transaction;
-import dev.polystore.internal.DefaultStorage;
 import dev.polystore.testkit.MutableClock;
 import dev.polystore.memory.MemoryBackend;
 import dev.polystore.testkit.reliability.HistoryOp.Cond;
@@ -141,7 +141,7 @@ final class HistoryRunner {
     }
 
     private Side modelSide(String ns) {
-        return new Side(new DefaultStorage("memory", new MemoryBackend(clock, capabilities.supported()), clock), ns, true);
+        return new Side(StoreFactory.open(new MemoryBackend(clock, capabilities.supported()), clock), ns, true);
     }
 
     // ------------------------------------------------------------------ running
