@@ -157,7 +157,13 @@ class TwoProcessTest {
             AtomicLong other = new AtomicLong();
             AtomicReference<Throwable> first = new AtomicReference<>();
             StorageConfig config = StorageConfig.builder().backend("postgres").set("postgres.url", args[0])
-                    .set("postgres.user", args[1]).set("postgres.pool_size", threads).build();
+                    .set("postgres.user", args[1]).set("postgres.pool_size", threads)
+                    // Generous timeouts: this test counts increments, and a machine loaded far past its
+                    // cores (a load average of 35 on 2 cores was seen) can take seconds to log a child in.
+                    .set("postgres.connect_timeout_ms", 60_000)
+                    .set("postgres.statement_timeout_ms", 60_000)
+                    .set("postgres.socket_timeout_ms", 120_000)
+                    .build();
             try (Storage storage = StoreFactory.open(config)) {
                 Store<String> s = storage.store("twoproc", Codec.utf8());
                 s.get(pk, "counter").join();
