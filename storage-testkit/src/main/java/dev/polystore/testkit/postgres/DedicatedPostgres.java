@@ -110,7 +110,8 @@ public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
         try {
             server = ZonkyPostgres.startOn(dataDir, port, serverConfig);
         } catch (IOException e) {
-            throw new UncheckedIOException("the dedicated PostgreSQL did not restart on port " + port, e);
+            throw new UncheckedIOException("the dedicated PostgreSQL did not restart on port " + port + " within "
+                    + ZonkyPostgres.STARTUP_WAIT.toSeconds() + " s", e);
         }
     }
 
