@@ -605,7 +605,7 @@ final class PostgresBackend implements StorageBackend {
                     }
                 }
             }
-            throw conditionFailed(put, -1);
+            throw conditionFailed(put, -1, liveState(c, t, put.key(), now));
         }, (failure, attempt, now) -> resolvePut(put, token, failure));
     }
 
@@ -665,20 +665,41 @@ final class PostgresBackend implements StorageBackend {
                     return true;
                 }
             }
-            throw conditionFailed(delete, -1);
+            throw conditionFailed(delete, -1, liveState(c, t, delete.key(), now));
         }, (failure, attempt, now) -> {
             throw errors.unknown("delete " + delete.key() + " from store '" + delete.table() + "'", delete.key(), failure,
                     "a delete leaves no token to read back");
         });
     }
 
-    private static ConditionFailedException conditionFailed(WriteOp op, int index) {
-        Condition c = op.condition();
-        String found = c instanceof Condition.IfAbsent ? "a live item is there"
-                : c instanceof Condition.IfExists ? "no live item is there"
-                : "the item is absent, expired or at another version";
-        return new ConditionFailedException("condition " + c + " failed for " + op.key() + " in store '" + op.table() + "': "
-                + found + (index >= 0 ? " (transaction operation " + index + ")" : ""), op.key(), index, null);
+    /**
+     * What {@code key} holds now ({@code no item}, {@code version N}), read after a conditional write
+     * matched no row, for the failure's message only: the write itself was decided by its one
+     * statement, so a failure of this read only makes the message vaguer.
+     */
+    private String liveState(Connection c, Sql.TableSql t, Key key, Instant now) {
+        try (PreparedStatement ps = prepare(c, t.get)) {
+            ps.setBytes(1, SortKeys.utf8(key.pk()));
+            ps.setBytes(2, SortKeys.utf8(key.sk()));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "no item";
+                }
+                long version = rs.getLong(1);
+                long expires = rs.getLong(2);
+                boolean live = version != PLACEHOLDER_VERSION && (rs.wasNull() || expires > now.getEpochSecond());
+                return live ? "version " + version : "no item";
+            }
+        } catch (SQLException e) {
+            return "the item absent, expired or at another version";
+        }
+    }
+
+    /** Worded as the other backends word it: {@code found no item} or {@code found version N}. */
+    private static ConditionFailedException conditionFailed(WriteOp op, int index, String state) {
+        return new ConditionFailedException("condition " + op.condition() + " failed for " + op.key() + " in store '"
+                + op.table() + "': found " + state + (index >= 0 ? " (transaction operation " + index + ")" : ""),
+                op.key(), index, null);
     }
 
     // ------------------------------------------------------------------ batches
@@ -872,7 +893,7 @@ final class PostgresBackend implements StorageBackend {
             }
             for (int i = 0; i < ops.size(); i++) {
                 if (!holds(ops.get(i).condition(), current[i])) {
-                    throw conditionFailed(ops.get(i), i);
+                    throw conditionFailed(ops.get(i), i, current[i] == null ? "no item" : "version " + current[i]);
                 }
             }
             List<Long> versions = new ArrayList<>(ops.size());
