@@ -49,7 +49,7 @@ public final class InFlightHarness {
         }
     }
 
-    /** Runs both phases on {@code backend} ({@code sqlite}, {@code dynamodb}, {@code memory}, {@code postgres}, {@code postgres-pooled}). */
+    /** Runs both phases on {@code backend} ({@code sqlite}, {@code dynamodb}, {@code memory}, {@code redis}, {@code postgres}, {@code postgres-pooled}). */
     public static List<Phase> run(String backend, int ops) {
         return run(backend, ops, null);
     }
@@ -59,6 +59,7 @@ public final class InFlightHarness {
         Path dir = null;
         DynamoDbLocalServer server = null;
         PostgresBenchServer postgres = null;
+        dev.polystore.testkit.redis.RedisProcess redis = null;
         PolystoreTarget target;
         switch (backend) {
             case "sqlite":
@@ -81,8 +82,16 @@ public final class InFlightHarness {
                 target = PolystoreTarget.postgres(pg.jdbcUrl(), pg.user(), backend.equals("postgres") ? "inflight_" : "inflightp_",
                         backend.equals("postgres"));
                 break;
+            case "redis":
+                redis = dev.polystore.testkit.redis.RedisProcess.startDefault();
+                // Each call's timeout runs from its issue; a burst of 10,000 issued at once on a loaded
+                // 2-core machine takes longer than the 5 s default to drain (the tail would fail with
+                // UnavailableException, by design), so the harness allows 60 s per call.
+                target = RedisTargets.polystore(redis.uri(), java.util.Map.of("command_timeout_ms",
+                        Integer.getInteger("polystore.bench.redis.command_timeout_ms", 60_000)));
+                break;
             default:
-                throw new IllegalArgumentException("backend must be sqlite, dynamodb, memory, postgres or postgres-pooled, not "
+                throw new IllegalArgumentException("backend must be sqlite, dynamodb, memory, redis, postgres or postgres-pooled, not "
                         + backend);
         }
         try {
@@ -109,6 +118,9 @@ public final class InFlightHarness {
             }
             if (postgres != null) {
                 postgres.close();
+            }
+            if (redis != null) {
+                redis.close();
             }
             Targets.deleteRecursively(dir);
         }

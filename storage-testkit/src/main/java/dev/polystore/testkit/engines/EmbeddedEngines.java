@@ -2,6 +2,7 @@ package dev.polystore.testkit.engines;
 
 import dev.polystore.testkit.dynamodb.EmbeddedDynamoDbLocal;
 import dev.polystore.testkit.postgres.EmbeddedPostgresEngine;
+import dev.polystore.testkit.redis.EmbeddedRedis;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -10,7 +11,7 @@ import java.util.function.Supplier;
 /**
  * The engines {@link EmbeddedEngine} can start, by the provider name of their backend.
  *
- * <p>Adding an engine (Redis on the embedded-redis jar, ...): implement {@link EmbeddedEngine}
+ * <p>Adding an engine: implement {@link EmbeddedEngine}
  * next to the engine's JUnit fixture (loopback, a free port, data in memory or a temporary
  * folder, no thread left after {@code close()}), add one line to {@code ENGINES}, and give {@code storage-quickstart} the backend as a runtime dependency and
  * the engine's artifact in test scope. {@code -Dengine=<name>} then runs the quickstart on it,
@@ -23,6 +24,7 @@ public final class EmbeddedEngines {
             "dynamodb", EmbeddedDynamoDbLocal::start,
             "memory", () -> new Embedded("memory"),
             "postgres", EmbeddedPostgresEngine::start,
+            "redis", EmbeddedRedis::start,
             "sqlite", () -> new Embedded("sqlite")));
 
     private EmbeddedEngines() {
