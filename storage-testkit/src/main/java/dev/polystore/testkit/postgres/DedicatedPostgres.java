@@ -1,9 +1,8 @@
 package dev.polystore.testkit.postgres;
 
+import dev.polystore.testkit.net.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,18 +73,24 @@ public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
     }
 
     /**
-     * SIGKILL to the postmaster and every process under it, all collected before the first is
-     * killed, then waits until they are gone. Whatever the server had not written to its
-     * write-ahead log is lost, as in a crash; the next {@link #restart()} recovers from the log.
+     * SIGKILL to the postmaster and every process under it, then waits until they are gone.
+     * Whatever the server had not written to its write-ahead log is lost, as in a crash; the next
+     * {@link #restart()} recovers from the log.
+     *
+     * <p>The postmaster is first stopped ({@code SIGSTOP}), so that it cannot fork a backend for a
+     * reconnecting client between the moment its children are listed and the moment it dies: such
+     * a child would outlive the kill, still attached to the old shared memory, and PostgreSQL
+     * refuses to start on a data directory whose shared memory an old process still uses.
      *
      * @return how many server processes were killed
      */
     public int kill() {
         ProcessHandle postmaster = ProcessHandle.of(postmasterPid())
                 .orElseThrow(() -> new IllegalStateException("the postmaster of " + dataDir + " is not running"));
+        freeze(postmaster);
         List<ProcessHandle> all = new ArrayList<>();
-        all.add(postmaster);
         postmaster.descendants().forEach(all::add);
+        all.add(postmaster);
         for (ProcessHandle p : all) {
             p.destroyForcibly();
         }
@@ -100,6 +105,22 @@ public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
         server.close();
         server = null;
         return all.size();
+    }
+
+    /** {@code SIGSTOP} to the process, with the system's {@code kill} command. */
+    private static void freeze(ProcessHandle process) {
+        try {
+            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!stop.waitFor(30, TimeUnit.SECONDS) || stop.exitValue() != 0) {
+                throw new IllegalStateException("kill -STOP " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not run kill -STOP " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the postmaster", e);
+        }
     }
 
     /** Starts the server again on the same data directory and port (after {@link #kill()} or {@link #stop()}). */
@@ -163,12 +184,8 @@ public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
         stop();
     }
 
+    /** Below the ephemeral range: the server is restarted on it while the pool reconnects. */
     private static int freeLoopbackPort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not probe a free loopback port", e);
-        }
+        return Ports.restartable();
     }
 }
