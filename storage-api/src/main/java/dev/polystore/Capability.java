@@ -19,6 +19,12 @@ public enum Capability {
      */
     NATIVE_SEARCH,
     /**
+     * The backend wakes event subscribers after committed writes
+     * ({@link dev.polystore.spi.StorageBackend#changeNotifier()}); a hint only, polling stays the
+     * safety net. Without it, subscriptions learn of new events by polling alone.
+     */
+    CHANGE_NOTIFICATIONS,
+    /**
      * Listing the stores and reading a whole store in independent, resumable segments, for
      * migration, export, verification and re-encryption ({@link dev.polystore.migration.Migration});
      * never on a request path and never on {@link Store}.

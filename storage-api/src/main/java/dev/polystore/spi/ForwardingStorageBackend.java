@@ -87,6 +87,11 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     }
 
     @Override
+    public Optional<ChangeNotifier> changeNotifier() {
+        return delegate.changeNotifier();
+    }
+
+    @Override
     public CompletableFuture<List<String>> listTables() {
         return delegate.listTables();
     }

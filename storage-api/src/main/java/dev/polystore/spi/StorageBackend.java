@@ -118,6 +118,15 @@ public interface StorageBackend extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The backend's native wake-up hook for event subscribers, present exactly when
+     * {@link #capabilities()} declares {@link Capability#CHANGE_NOTIFICATIONS}. See
+     * {@link ChangeNotifier} for what it must announce and when.
+     */
+    default Optional<ChangeNotifier> changeNotifier() {
+        return Optional.empty();
+    }
+
     // ------------------------------------------------------------------ scan and import
     // For migration, export, verification and re-encryption (dev.polystore.migration.Migration):
     // never called on a request path. See docs/writing-a-backend.md, "Scan and import".
