@@ -3,7 +3,7 @@ package dev.polystore.cli;
 import dev.polystore.Capability;
 import dev.polystore.StoreException;
 import dev.polystore.migration.Migration;
-import dev.polystore.migration.ScanPlan;
+import dev.polystore.spi.ScanPlan;
 import dev.polystore.migration.ScanResult;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.polystore.cli;
 
-import dev.polystore.migration.ImportMode;
+import dev.polystore.spi.ImportMode;
 import dev.polystore.migration.Migration;
 import java.nio.file.Path;
 import java.util.List;

@@ -9,7 +9,7 @@ package dev.polystore.cli;
  * @param read items read from the source (live when read)
  * @param written items the target now holds exactly as read
  * @param kept items the target already held at the same or a higher version (an
- *             {@link dev.polystore.migration.ImportMode#IF_NEWER} import left them)
+ *             {@link dev.polystore.spi.ImportMode#IF_NEWER} import left them)
  * @param expired items that had expired by the target's clock when written (not written)
  * @param rejected items not written: listed in the reject file with why
  * @param expiredAtSource expired items the source's scan passed over (never read)

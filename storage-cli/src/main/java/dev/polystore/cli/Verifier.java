@@ -3,7 +3,7 @@ package dev.polystore.cli;
 import dev.polystore.Capability;
 import dev.polystore.Key;
 import dev.polystore.migration.Migration;
-import dev.polystore.migration.ScanPlan;
+import dev.polystore.spi.ScanPlan;
 import dev.polystore.migration.ScanResult;
 import dev.polystore.migration.StoredItem;
 import java.util.ArrayList;

@@ -17,7 +17,7 @@ import dev.polystore.cli.JobSummary;
 import dev.polystore.cli.StoreTally;
 import dev.polystore.cli.Verifier;
 import dev.polystore.cli.VerifyReport;
-import dev.polystore.migration.ImportMode;
+import dev.polystore.spi.ImportMode;
 import dev.polystore.migration.Migration;
 import java.io.PrintWriter;
 import java.nio.file.Files;

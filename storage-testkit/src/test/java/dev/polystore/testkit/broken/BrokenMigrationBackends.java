@@ -2,9 +2,9 @@ package dev.polystore.testkit.broken;
 
 import dev.polystore.StorageConfig;
 import dev.polystore.memory.MemoryBackend;
-import dev.polystore.migration.ImportMode;
-import dev.polystore.migration.ImportOutcome;
-import dev.polystore.migration.ScanPlan;
+import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.ImportOutcome;
+import dev.polystore.spi.ScanPlan;
 import dev.polystore.spi.ForwardingStorageBackend;
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.RawItem;

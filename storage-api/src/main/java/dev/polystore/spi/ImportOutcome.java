@@ -1,4 +1,4 @@
-package dev.polystore.migration;
+package dev.polystore.spi;
 
 import dev.polystore.StoreException;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.polystore.migration;
+package dev.polystore.spi;
 
 import java.util.List;
 import java.util.Objects;

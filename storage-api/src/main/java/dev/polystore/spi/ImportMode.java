@@ -1,4 +1,4 @@
-package dev.polystore.migration;
+package dev.polystore.spi;
 
 /**
  * What an import does when the target already holds a live item at the key.
