@@ -23,6 +23,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit.dynamodb;
     exports dev.polystore.testkit.engines;
     exports dev.polystore.testkit.faults;
+    exports dev.polystore.testkit.migration;
     exports dev.polystore.testkit.net;
     exports dev.polystore.testkit.postgres;
     exports dev.polystore.testkit.redis;
@@ -33,6 +34,7 @@ module dev.polystore.testkit {
     opens dev.polystore.testkit.coordination to org.junit.platform.commons, com.fasterxml.jackson.databind;
     opens dev.polystore.testkit.dynamodb to org.junit.platform.commons;
     opens dev.polystore.testkit.faults to org.junit.platform.commons;
+    opens dev.polystore.testkit.migration to org.junit.platform.commons;
     opens dev.polystore.testkit.postgres to org.junit.platform.commons;
     opens dev.polystore.testkit.redis to org.junit.platform.commons;
     opens dev.polystore.testkit.reliability to org.junit.platform.commons;

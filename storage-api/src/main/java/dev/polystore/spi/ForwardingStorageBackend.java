@@ -89,6 +89,26 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     }
 
     @Override
+    public CompletableFuture<List<String>> listTables() {
+        return delegate.listTables();
+    }
+
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        return delegate.scanSegments(table, segments);
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        return delegate.scan(table, position, limit);
+    }
+
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        return delegate.importItems(table, items, mode);
+    }
+
+    @Override
     public CompletableFuture<Health> health() {
         return delegate.health();
     }
