@@ -39,5 +39,11 @@ module dev.polystore.testkit {
     opens dev.polystore.testkit.redis to org.junit.platform.commons;
     opens dev.polystore.testkit.reliability to org.junit.platform.commons;
 
+    uses dev.polystore.testkit.engines.EmbeddedEngineProvider;
+
     provides org.junit.platform.launcher.TestExecutionListener with dev.polystore.testkit.SkippedTestReporter;
+    provides dev.polystore.testkit.engines.EmbeddedEngineProvider with
+            dev.polystore.testkit.dynamodb.EmbeddedDynamoDbLocal.Provider,
+            dev.polystore.testkit.postgres.EmbeddedPostgresEngine.Provider,
+            dev.polystore.testkit.redis.EmbeddedRedis.Provider;
 }

@@ -52,4 +52,21 @@ public final class EmbeddedDynamoDbLocal implements EmbeddedEngine {
             server.close();
         }
     }
+
+    /** Registers this engine with {@link dev.polystore.testkit.engines.EmbeddedEngines}. */
+    public static final class Provider implements dev.polystore.testkit.engines.EmbeddedEngineProvider {
+        /** For {@link java.util.ServiceLoader}. */
+        public Provider() {
+        }
+
+        @Override
+        public String backend() {
+            return "dynamodb";
+        }
+
+        @Override
+        public EmbeddedEngine start() {
+            return EmbeddedDynamoDbLocal.start();
+        }
+    }
 }

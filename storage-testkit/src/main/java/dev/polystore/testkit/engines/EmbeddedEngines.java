@@ -1,9 +1,8 @@
 package dev.polystore.testkit.engines;
 
-import dev.polystore.testkit.dynamodb.EmbeddedDynamoDbLocal;
-import dev.polystore.testkit.postgres.EmbeddedPostgresEngine;
-import dev.polystore.testkit.redis.EmbeddedRedis;
+import java.util.Collections;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -11,21 +10,18 @@ import java.util.function.Supplier;
 /**
  * The engines {@link EmbeddedEngine} can start, by the provider name of their backend.
  *
- * <p>Adding an engine: implement {@link EmbeddedEngine}
- * next to the engine's JUnit fixture (loopback, a free port, data in memory or a temporary
- * folder, no thread left after {@code close()}), add one line to {@code ENGINES}, and give {@code storage-quickstart} the backend as a runtime dependency and
- * the engine's artifact in test scope. {@code -Dengine=<name>} then runs the quickstart on it,
+ * <p>Adding an engine: implement {@link EmbeddedEngine} next to the engine's JUnit fixture
+ * (loopback, a free port, data in memory or a temporary folder, no thread left after
+ * {@code close()}) and an {@link EmbeddedEngineProvider} that starts it, register the provider
+ * (the testkit's {@code module-info} and {@code META-INF/services}), and give
+ * {@code storage-quickstart} the backend as a runtime dependency and the engine's artifact in test
+ * scope. {@code -Dengine=<name>} then runs the quickstart on it,
  * and {@code QuickstartOnEveryEngineTest} checks it in every build.
  *
  * <p>Thread-safe.
  */
 public final class EmbeddedEngines {
-    private static final Map<String, Supplier<EmbeddedEngine>> ENGINES = new TreeMap<>(Map.of(
-            "dynamodb", EmbeddedDynamoDbLocal::start,
-            "memory", () -> new Embedded("memory"),
-            "postgres", EmbeddedPostgresEngine::start,
-            "redis", EmbeddedRedis::start,
-            "sqlite", () -> new Embedded("sqlite")));
+    private static final Map<String, Supplier<EmbeddedEngine>> ENGINES = engines();
 
     private EmbeddedEngines() {
     }
@@ -49,6 +45,20 @@ public final class EmbeddedEngines {
             throw new IllegalArgumentException("no embedded engine '" + name + "'; there are " + names());
         }
         return engine.get();
+    }
+
+    /** The built-in engines that need no server, and every {@link EmbeddedEngineProvider} found. */
+    private static Map<String, Supplier<EmbeddedEngine>> engines() {
+        Map<String, Supplier<EmbeddedEngine>> engines = new TreeMap<>();
+        engines.put("memory", () -> new Embedded("memory"));
+        engines.put("sqlite", () -> new Embedded("sqlite"));
+        for (EmbeddedEngineProvider provider : ServiceLoader.load(EmbeddedEngineProvider.class,
+                EmbeddedEngines.class.getClassLoader())) {
+            if (engines.putIfAbsent(provider.backend(), provider::start) != null) {
+                throw new IllegalStateException("two embedded engines for backend '" + provider.backend() + "'");
+            }
+        }
+        return Collections.unmodifiableMap(engines);
     }
 
     /** An engine that runs inside its backend (SQLite's file, the memory backend): nothing to start. */

@@ -50,4 +50,21 @@ public final class EmbeddedPostgresEngine implements EmbeddedEngine {
             server.close();
         }
     }
+
+    /** Registers this engine with {@link dev.polystore.testkit.engines.EmbeddedEngines}. */
+    public static final class Provider implements dev.polystore.testkit.engines.EmbeddedEngineProvider {
+        /** For {@link java.util.ServiceLoader}. */
+        public Provider() {
+        }
+
+        @Override
+        public String backend() {
+            return "postgres";
+        }
+
+        @Override
+        public EmbeddedEngine start() {
+            return EmbeddedPostgresEngine.start();
+        }
+    }
 }

@@ -56,4 +56,21 @@ public final class EmbeddedRedis implements EmbeddedEngine {
             }
         }
     }
+
+    /** Registers this engine with {@link dev.polystore.testkit.engines.EmbeddedEngines}. */
+    public static final class Provider implements dev.polystore.testkit.engines.EmbeddedEngineProvider {
+        /** For {@link java.util.ServiceLoader}. */
+        public Provider() {
+        }
+
+        @Override
+        public String backend() {
+            return "redis";
+        }
+
+        @Override
+        public EmbeddedEngine start() {
+            return EmbeddedRedis.start();
+        }
+    }
 }

@@ -11,6 +11,12 @@ import org.junit.jupiter.api.Test;
 class EmbeddedEnginesTest {
 
     @Test
+    @DisplayName("every engine is listed, sorted: the server engines come from ServiceLoader registrations")
+    void everyEngineIsFound() {
+        assertEquals(List.of("dynamodb", "memory", "postgres", "redis", "sqlite"), List.copyOf(EmbeddedEngines.names()));
+    }
+
+    @Test
     @DisplayName("engines that run inside their backend start nothing and override nothing")
     void embeddedBackends() {
         for (String name : List.of("sqlite", "memory")) {
