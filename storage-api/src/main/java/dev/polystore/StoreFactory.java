@@ -74,13 +74,8 @@ public final class StoreFactory {
         // Checked before the backend opens, so a bad secret leaves nothing to release.
         Cursors cursors = Cursors.fromConfig(config.values().get(StorageConfig.CURSOR_SECRET));
         String name = config.backend();
-        StorageProvider provider = ProviderRegistry.discover().require(name);
-        ConfigSection section = new ConfigSection("storage." + name, config.section(name));
-        StorageBackend backend = provider.open(new ProviderContext(section, config.clock()));
-        if (backend == null) {
-            throw new ConfigurationException("provider '" + name + "' (" + provider.getClass().getName()
-                    + ") returned no backend");
-        }
+        ProviderRegistry registry = ProviderRegistry.discover();
+        StorageBackend backend = openBackend(registry, config, name, name, new java.util.ArrayList<>());
         StorageBackend wrapped;
         try {
             wrapped = Objects.requireNonNull(wrap.apply(backend), "the wrapper returned no backend");
@@ -106,6 +101,32 @@ public final class StoreFactory {
         Objects.requireNonNull(backend, "backend");
         return new DefaultStorage(Objects.requireNonNull(backend.name(), "backend.name()"), backend,
                 Objects.requireNonNull(clock, "clock"));
+    }
+
+    /**
+     * Opens the backend of {@code section} with provider {@code name}, handing it an opener for
+     * backends built over others (e.g. a mirror); {@code opening} lists the sections being opened,
+     * so that a section reached again is refused as a cycle.
+     */
+    private static StorageBackend openBackend(ProviderRegistry registry, StorageConfig config, String name,
+                                              String sectionName, java.util.List<String> opening) {
+        if (opening.contains(sectionName)) {
+            throw new ConfigurationException("[storage." + sectionName + "] is opened again while opening "
+                    + opening + ": a backend cannot be built over itself");
+        }
+        StorageProvider provider = registry.require(name);
+        ConfigSection section = new ConfigSection("storage." + sectionName, config.section(sectionName));
+        java.util.List<String> path = new java.util.ArrayList<>(opening);
+        path.add(sectionName);
+        dev.polystore.spi.BackendOpener others = (otherProvider, otherSection) -> openBackend(registry, config,
+                Objects.requireNonNull(otherProvider, "provider"), Objects.requireNonNull(otherSection, "section"),
+                path);
+        StorageBackend backend = provider.open(new ProviderContext(section, config.clock()), others);
+        if (backend == null) {
+            throw new ConfigurationException("provider '" + name + "' (" + provider.getClass().getName()
+                    + ") returned no backend");
+        }
+        return backend;
     }
 
     /** The names of the providers found on the class path, for diagnostics. */

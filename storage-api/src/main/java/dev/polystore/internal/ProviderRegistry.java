@@ -30,7 +30,8 @@ public final class ProviderRegistry {
     private static final Map<String, String> KNOWN = Map.of(
             "sqlite", "dev.polystore:storage-sqlite",
             "dynamodb", "dev.polystore:storage-dynamodb",
-            "memory", "dev.polystore:storage-testkit");
+            "memory", "dev.polystore:storage-testkit",
+            "mirror", "dev.polystore:storage-mirror");
 
     private final Map<String, List<StorageProvider>> byName;
     private final List<Throwable> loadFailures;

@@ -28,4 +28,13 @@ public interface StorageProvider {
      * (opening files, checking connectivity).
      */
     StorageBackend open(ProviderContext context);
+
+    /**
+     * Opens a backend that may itself be built over other backends of the same configuration,
+     * opened with {@code others} (see {@link BackendOpener}). {@link dev.polystore.StoreFactory}
+     * calls this method; the default ignores {@code others} and calls {@link #open(ProviderContext)}.
+     */
+    default StorageBackend open(ProviderContext context, BackendOpener others) {
+        return open(context);
+    }
 }
