@@ -14,7 +14,7 @@ import dev.polystore.Key;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.memory.MemoryBackend;
-import dev.polystore.migration.ImportMode;
+import dev.polystore.spi.ImportMode;
 import dev.polystore.spi.ForwardingStorageBackend;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.StorageBackend;
@@ -115,7 +115,7 @@ public abstract class MirrorContract {
         }
 
         @Override
-        public CompletableFuture<List<dev.polystore.migration.ImportOutcome>> importItems(String table,
+        public CompletableFuture<List<dev.polystore.spi.ImportOutcome>> importItems(String table,
                 List<RawItem> items, ImportMode mode) {
             return write(() -> delegate.importItems(table, items, mode));
         }

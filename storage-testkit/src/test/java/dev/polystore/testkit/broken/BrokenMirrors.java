@@ -1,7 +1,7 @@
 package dev.polystore.testkit.broken;
 
 import dev.polystore.Condition;
-import dev.polystore.migration.ImportMode;
+import dev.polystore.spi.ImportMode;
 import dev.polystore.spi.ForwardingStorageBackend;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.StorageBackend;
