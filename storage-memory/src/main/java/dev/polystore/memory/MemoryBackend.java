@@ -12,12 +12,15 @@ import dev.polystore.UnavailableException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
+import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.spi.SortKeys;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -230,6 +233,71 @@ public final class MemoryBackend implements StorageBackend {
             }
         }
         return CompletableFuture.completedFuture(versions);
+    }
+
+    /** One segment per table, read in key order; a position is the last key read. */
+    private final SegmentReader segmentReader = new SegmentReader() {
+        @Override
+        public int segments(String table) {
+            return 1;
+        }
+
+        @Override
+        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position, int limit) {
+            synchronized (MemoryBackend.this) {
+                if (closed) {
+                    return closedFuture();
+                }
+                if (segment != 0 || segments != 1) {
+                    return CompletableFuture.failedFuture(new IllegalArgumentException("the memory backend reads a table "
+                            + "in 1 segment, not segment " + segment + " of " + segments));
+                }
+                NavigableMap<String, NavigableMap<String, RawItem>> t = table(table);
+                String afterPk = null;
+                String afterSk = null;
+                if (position != null) {
+                    String decoded = new String(Base64.getUrlDecoder().decode(position), StandardCharsets.UTF_8);
+                    int split = decoded.indexOf('\u0000');
+                    afterPk = decoded.substring(0, split);
+                    afterSk = decoded.substring(split + 1);
+                }
+                Instant now = now();
+                List<RawItem> items = new ArrayList<>();
+                NavigableMap<String, NavigableMap<String, RawItem>> partitions = afterPk == null ? t : t.tailMap(afterPk, true);
+                RawItem last = null;
+                outer:
+                for (Map.Entry<String, NavigableMap<String, RawItem>> p : partitions.entrySet()) {
+                    NavigableMap<String, RawItem> rows = afterPk != null && p.getKey().equals(afterPk)
+                            ? p.getValue().tailMap(afterSk, false) : p.getValue();
+                    for (RawItem item : rows.values()) {
+                        if (items.size() == limit) {
+                            break outer;
+                        }
+                        last = item;
+                        if (!item.expiredAt(now)) {
+                            items.add(fresh(item));
+                        }
+                    }
+                }
+                boolean more = last != null && hasAfter(t, last.key());
+                String next = more ? Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        (last.key().pk() + "\u0000" + last.key().sk()).getBytes(StandardCharsets.UTF_8)) : null;
+                return CompletableFuture.completedFuture(new SegmentPage(items, next));
+            }
+        }
+    };
+
+    private static boolean hasAfter(NavigableMap<String, NavigableMap<String, RawItem>> t, Key key) {
+        NavigableMap<String, RawItem> rows = t.get(key.pk());
+        if (rows != null && rows.higherKey(key.sk()) != null) {
+            return true;
+        }
+        return t.higherKey(key.pk()) != null;
+    }
+
+    @Override
+    public Optional<SegmentReader> segmentReader() {
+        return Optional.of(segmentReader);
     }
 
     @Override
