@@ -15,6 +15,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit;
     exports dev.polystore.testkit.domain;
     exports dev.polystore.testkit.dynamodb;
+    exports dev.polystore.testkit.engines;
     exports dev.polystore.testkit.faults;
     exports dev.polystore.testkit.net;
     exports dev.polystore.testkit.reliability;

@@ -12,6 +12,10 @@ public enum Capability {
     BATCH,
     /** Item expiry: expired items are never returned. */
     EXPIRY,
-    /** A native full-text index replaces the portable one for {@link DocumentStore#search}. */
+    /**
+     * A native full-text index answers {@link DocumentStore#search} instead of the portable one:
+     * the same set of documents for every query (the testkit checks it against the portable
+     * index on the same data), scored and ordered by the engine's own relevance.
+     */
     NATIVE_SEARCH
 }

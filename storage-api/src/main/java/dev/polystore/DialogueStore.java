@@ -86,7 +86,8 @@ public interface DialogueStore {
      * @param status only dialogues in this status, or every dialogue if {@code null}
      * @param limit page size, 1 to {@value Limits#MAX_PAGE_SIZE}
      * @param cursor the previous page's cursor, or {@code null} for the first page; a cursor only
-     *               continues the listing (same status) that returned it
+     *               continues the listing (same status) that returned it; any other string, or an
+     *               altered cursor, fails the future with {@link ValidationException} (see {@link dev.polystore.Page})
      */
     CompletableFuture<DialoguePage> listDialogues(DialogueStatus status, int limit, String cursor);
 }

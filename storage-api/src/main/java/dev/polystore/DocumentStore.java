@@ -17,9 +17,12 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>title and body are searched (metadata is not); a <em>token</em> is a maximal run of code
  *       points of Unicode general category L* (letters), N* (numbers) or Co (private use);
- *       every other code point separates tokens;</li>
+ *       every other code point separates tokens, combining marks included ({@code cafe}
+ *       followed by U+0301 contains the token {@code cafe});</li>
  *   <li>tokens are case-folded by simple per-code-point lower-casing
- *       ({@link Character#toLowerCase(int)}); diacritics are kept ({@code é} ≠ {@code e});</li>
+ *       ({@link Character#toLowerCase(int)}, no locale, no context: {@code İ} → {@code i},
+ *       {@code Σ} → {@code σ}); diacritics are kept ({@code é} ≠ {@code e}); categories and
+ *       case mappings are the running JDK's Unicode tables;</li>
  *   <li>tokens longer than {@value #MAX_TERM_LENGTH} code points are not indexed, so a query
  *       containing one matches nothing;</li>
  *   <li>the query is tokenized the same way; a document matches when it contains
@@ -27,8 +30,9 @@ import java.util.concurrent.CompletableFuture;
  *       {@value #MAX_QUERY_TERMS} distinct terms;</li>
  *   <li>portable relevance: score = the sum over query terms of the term's number of occurrences
  *       in title and body; results by score descending, ties by ascending id. A backend with
- *       {@link Capability#NATIVE_SEARCH} returns the same set of documents but may score and
- *       therefore order them by its own measure (SQLite FTS5: bm25), still breaking ties by id.</li>
+ *       {@link Capability#NATIVE_SEARCH} returns the same set of documents, for every Unicode
+ *       input, but may score and therefore order them by its own measure (SQLite FTS5: bm25),
+ *       still breaking ties by id.</li>
  * </ul>
  *
  * <p><b>Limits</b>: a document's content ({@link NewDocument} encoded as JSON) is at most

@@ -45,7 +45,11 @@ public final class Query {
         return range(KeyRange.prefix(prefix));
     }
 
-    /** Shorthand for {@code range(KeyRange.between(from, to))}, both bounds inclusive. */
+    /**
+     * Shorthand for {@code range(KeyRange.between(from, to))}, both bounds inclusive; a query with
+     * {@code from} after {@code to} fails with {@link ValidationException} (see
+     * {@link KeyRange#between}).
+     */
     public Query between(String from, String to) {
         return range(KeyRange.between(from, to));
     }
@@ -75,9 +79,15 @@ public final class Query {
     }
 
     /**
-     * Resume after the page whose {@link Page#cursor()} this is. A cursor only fits the query
-     * (partition, range, direction) that produced it; another query rejects it with
-     * {@link ValidationException}. {@code null} starts from the beginning.
+     * Resume after the page whose {@link Page#cursor()} this is; {@code null} starts from the
+     * beginning. The limit may change between pages; nothing else may.
+     *
+     * <p>Pass the cursor back exactly as the page returned it. It resumes only the query (store,
+     * partition, range and direction) whose page produced it, on any backend and in any process
+     * whose storage has the same {@code cursor_secret} (see {@link Page}). The query's future
+     * fails with {@link ValidationException}, and nothing is read, for any other string: a
+     * malformed, truncated, re-encoded or otherwise altered cursor, another query's cursor, or
+     * one sealed under another secret.
      */
     public Query after(String pageCursor) {
         return new Query(pk, range, limit, direction, pageCursor);
@@ -103,9 +113,10 @@ public final class Query {
         return Optional.ofNullable(cursor);
     }
 
+    /** Names the partition and range; never shows the cursor, which may be secret. */
     @Override
     public String toString() {
         return "Query{pk=" + pk + ", range=" + range + ", limit=" + limit + ", " + direction
-                + (cursor == null ? "" : ", after=" + cursor) + "}";
+                + (cursor == null ? "" : ", after a cursor") + "}";
     }
 }

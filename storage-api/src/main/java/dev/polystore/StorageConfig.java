@@ -4,6 +4,7 @@ import dev.polystore.internal.TomlConfigReader;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -29,6 +30,17 @@ import java.util.TreeMap;
 public final class StorageConfig {
     /** The backend used when none is configured: embedded SQLite. */
     public static final String DEFAULT_BACKEND = "sqlite";
+
+    /**
+     * The key of the secret page cursors are sealed with ({@code [storage] cursor_secret},
+     * {@code STORAGE_CURSOR_SECRET}, {@code -Dstorage.cursor_secret}): 32 to 1024 bytes of UTF-8,
+     * the same on every instance and backend that should accept each other's cursors. Not set, a
+     * built-in secret is used, which is public (see {@code docs/configuration.md}).
+     */
+    public static final String CURSOR_SECRET = "cursor_secret";
+
+    /** The keys allowed directly under {@code [storage]}; every other key belongs to a section. */
+    static final List<String> TOP_LEVEL_KEYS = List.of("backend", CURSOR_SECRET);
 
     private final Map<String, String> values;
     private final Clock clock;
@@ -62,7 +74,8 @@ public final class StorageConfig {
      * Precedence, highest first: system properties ({@code storage.backend},
      * {@code storage.<section>.<key>}), environment variables ({@code STORAGE_BACKEND},
      * {@code STORAGE_<SECTION>_<KEY>}, where the section is the first word after
-     * {@code STORAGE_} and the rest, lower-cased, is the key), then this config's values.
+     * {@code STORAGE_} and the rest, lower-cased, is the key; {@code STORAGE_CURSOR_SECRET} is the
+     * top-level {@value #CURSOR_SECRET}), then this config's values.
      */
     public StorageConfig withOverrides(Map<String, String> environment, Properties systemProperties) {
         Map<String, String> merged = new LinkedHashMap<>(values);
@@ -72,8 +85,8 @@ public final class StorageConfig {
                 continue;
             }
             String rest = name.substring("STORAGE_".length()).toLowerCase(Locale.ROOT);
-            if (rest.equals("backend")) {
-                merged.put("backend", e.getValue());
+            if (TOP_LEVEL_KEYS.contains(rest)) {
+                merged.put(rest, e.getValue());
             } else {
                 int underscore = rest.indexOf('_');
                 if (underscore > 0 && underscore < rest.length() - 1) {

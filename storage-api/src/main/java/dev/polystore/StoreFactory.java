@@ -1,5 +1,6 @@
 package dev.polystore;
 
+import dev.polystore.internal.Cursors;
 import dev.polystore.internal.DefaultStorage;
 import dev.polystore.internal.ProviderRegistry;
 import dev.polystore.spi.ConfigSection;
@@ -64,11 +65,14 @@ public final class StoreFactory {
     public static Storage open(StorageConfig config, UnaryOperator<StorageBackend> wrap) {
         Objects.requireNonNull(wrap, "wrap");
         for (String key : config.values().keySet()) {
-            if (!key.contains(".") && !key.equals("backend")) {
+            if (!key.contains(".") && !StorageConfig.TOP_LEVEL_KEYS.contains(key)) {
                 throw new ConfigurationException("unknown key storage." + key + " in " + config.origin()
-                        + "; [storage] holds only 'backend' and one section per backend (see docs/configuration.md)");
+                        + "; [storage] holds only " + StorageConfig.TOP_LEVEL_KEYS
+                        + " and one section per backend (see docs/configuration.md)");
             }
         }
+        // Checked before the backend opens, so a bad secret leaves nothing to release.
+        Cursors cursors = Cursors.fromConfig(config.values().get(StorageConfig.CURSOR_SECRET));
         String name = config.backend();
         StorageProvider provider = ProviderRegistry.discover().require(name);
         ConfigSection section = new ConfigSection("storage." + name, config.section(name));
@@ -84,7 +88,7 @@ public final class StoreFactory {
             backend.close();
             throw e;
         }
-        return new DefaultStorage(name, wrapped, config.clock());
+        return new DefaultStorage(name, wrapped, config.clock(), cursors);
     }
 
     /**
@@ -92,7 +96,8 @@ public final class StoreFactory {
      * double, or a backend wrapped by hand in a {@link dev.polystore.spi.ForwardingStorageBackend}
      * to inject faults. The storage reports {@code backend.name()} as its backend, decides expiry
      * in the API layer by {@code clock} (pass the clock the backend was opened with) and closes
-     * the backend when it is closed. For backend authors and tests; applications use the other
+     * the backend when it is closed. Its cursors are sealed under the built-in default cursor
+     * secret (see {@code docs/cursors.md}). For backend authors and tests; applications use the other
      * {@code open} methods.
      *
      * @throws NullPointerException if an argument or the backend's capabilities are null

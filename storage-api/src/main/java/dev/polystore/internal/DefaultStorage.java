@@ -41,6 +41,7 @@ public final class DefaultStorage implements Storage {
     private final StorageBackend backend;
     private final Clock clock;
     private final Capabilities capabilities;
+    private final CursorCodec cursors;
     private final Map<String, CompletableFuture<Void>> preparedTables = new ConcurrentHashMap<>();
     /** The catalogs of the tables opened with secondary indexes, by table. */
     private final Map<String, IndexCatalog> indexCatalogs = new ConcurrentHashMap<>();
@@ -48,10 +49,17 @@ public final class DefaultStorage implements Storage {
     private volatile DialogueStore dialogueStore;
     private volatile DocumentStore documentStore;
 
+    /** A storage whose cursors are sealed under the built-in, public secret ({@link Cursors#withDefaultSecret()}). */
     public DefaultStorage(String name, StorageBackend backend, Clock clock) {
+        this(name, backend, clock, Cursors.withDefaultSecret());
+    }
+
+    /** A storage whose page cursors are made and opened by {@code cursors}. */
+    public DefaultStorage(String name, StorageBackend backend, Clock clock, CursorCodec cursors) {
         this.name = Objects.requireNonNull(name, "name");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.cursors = Objects.requireNonNull(cursors, "cursors");
         this.capabilities = Objects.requireNonNull(backend.capabilities(), "capabilities");
     }
 
@@ -67,6 +75,11 @@ public final class DefaultStorage implements Storage {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** Makes and opens the page cursors of this storage's stores. */
+    CursorCodec cursors() {
+        return cursors;
     }
 
     @Override

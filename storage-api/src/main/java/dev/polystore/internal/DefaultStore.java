@@ -160,7 +160,7 @@ final class DefaultStore<T> implements Store<T> {
             items.add(decode(r));
         }
         Optional<String> next = raw.lastEvaluatedSk() == null ? Optional.empty()
-                : Optional.of(Cursors.encode(table, query.pk(), query.range(), query.direction(), raw.lastEvaluatedSk()));
+                : Optional.of(storage.cursors().encode(table, query.pk(), query.range(), query.direction(), raw.lastEvaluatedSk()));
         return new Page<>(items, next);
     }
 
@@ -568,7 +568,7 @@ final class DefaultStore<T> implements Store<T> {
         requireUnreserved(query.pk());
         KeyRange range = query.range();
         Keys.requireValid(range);
-        String start = query.cursor().map(c -> Cursors.decode(c, table, query.pk(), range, query.direction())).orElse(null);
+        String start = query.cursor().map(c -> storage.cursors().decode(c, table, query.pk(), range, query.direction())).orElse(null);
         return new QuerySpec(table, query.pk(), range, query.limit(), query.direction(), start);
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Collects operations, validates them against the portable rules and the backend's limits, then commits. */
 final class DefaultTransaction implements Transaction {
@@ -26,7 +27,8 @@ final class DefaultTransaction implements Transaction {
     private final List<IndexedWrites.Op> withStores = new ArrayList<>();
     private final Set<String> keys = new HashSet<>();
     private StoreException invalid;
-    private boolean committed;
+    /** Set by the first commit(); atomic so that even racing commits (a misuse) write once. */
+    private final AtomicBoolean committed = new AtomicBoolean();
 
     DefaultTransaction(DefaultStorage storage) {
         this.storage = storage;
@@ -71,8 +73,8 @@ final class DefaultTransaction implements Transaction {
     }
 
     private void add(OpSupplier supplier) {
-        if (committed) {
-            throw new IllegalStateException("this transaction was already committed");
+        if (committed.get()) {
+            throw alreadyCommitted();
         }
         if (invalid != null) {
             return;
@@ -112,10 +114,9 @@ final class DefaultTransaction implements Transaction {
 
     @Override
     public CompletableFuture<List<Long>> commit() {
-        if (committed) {
-            return CompletableFuture.failedFuture(new IllegalStateException("this transaction was already committed"));
+        if (!committed.compareAndSet(false, true)) {
+            return CompletableFuture.failedFuture(alreadyCommitted());
         }
-        committed = true;
         try {
             storage.require(Capability.TRANSACTIONS);
             if (invalid != null) {
@@ -138,6 +139,12 @@ final class DefaultTransaction implements Transaction {
         String anyTable = frozen.get(0).table();
         return CompletableFuture.allOf(prepared)
                 .thenCompose(v -> storage.call(anyTable, () -> storage.spi().transact(frozen)));
+    }
+
+    /** Misuse of a one-shot object: a programming error, not a storage outcome (see {@link Transaction}). */
+    private static IllegalStateException alreadyCommitted() {
+        return new IllegalStateException("this transaction was already committed: a Transaction commits once; "
+                + "start a new one with Storage.transaction()");
     }
 
     private void checkLimits(Capabilities caps) {

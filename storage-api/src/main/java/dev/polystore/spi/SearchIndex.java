@@ -20,14 +20,19 @@ import java.util.concurrent.CompletableFuture;
  * whose write has not committed nor misses one whose write has. Items written before
  * {@link #prepareIndex(String)} was first called must be indexed by it.
  *
- * <p><b>What a search means.</b> The store tokenizes the query itself (see
- * {@code docs/domain-stores.md}) and passes the distinct, case-folded terms. The index must
- * return the documents whose title or body contains every term as a whole token under the
- * same tokenization: tokens are maximal runs of code points of Unicode general category L*,
- * N* or Co, compared after simple lower-casing; diacritics are significant (SQLite FTS5:
- * {@code tokenize = "unicode61 remove_diacritics 0"}, each term quoted as a string and joined
- * with {@code AND}). Scores are the engine's own (for FTS5, {@code -bm25(...)} so that higher
- * is better); results are ordered by score descending, then by id ascending, and cut at
+ * <p><b>What a search means.</b> The store tokenizes the query itself with
+ * {@link SearchTerms#queryTerms} and passes the distinct, folded terms. The index must return
+ * exactly the documents whose title or body contains every term as a whole token under
+ * {@link SearchTerms} — the same <em>set</em> the portable index returns, for every Unicode
+ * input. An engine's own tokenizer almost never gives that (SQLite's {@code unicode61}
+ * classifies and folds by Unicode 6.1 tables and keeps combining marks inside tokens), so the
+ * safe design is to index {@link SearchTerms#tokens} of title and body as opaque strings (for
+ * FTS5: the tokens joined with spaces under {@code tokenize = "ascii"}, which splits them back
+ * into the same tokens and folds nothing that is not already folded) and to match each term as
+ * one opaque token. The testkit's {@code DocumentStoreContract} compares the result set of a
+ * native index with the portable index's on the same data, over a corpus drawn from the whole
+ * Unicode range. Scores are the engine's own (for FTS5, {@code -bm25(...)} so that higher is
+ * better); results are ordered by score descending, then by id ascending, and cut at
  * {@code limit}.
  *
  * <p>Thread-safe; futures complete with {@link dev.polystore.StoreException}s like every SPI method.
@@ -47,7 +52,8 @@ public interface SearchIndex {
     /**
      * The text items of {@code table} matching every term, best first, at most {@code limit}.
      *
-     * @param terms distinct, non-empty, case-folded terms, 1 to 16 of them
+     * @param terms distinct terms, 1 to 16 of them, each one folded token
+     *              ({@link SearchTerms#isFoldedTerm}) of at most {@link SearchTerms#MAX_TERM_LENGTH} code points
      * @param limit 1 to 1000
      */
     CompletableFuture<List<Match>> search(String table, List<String> terms, int limit);

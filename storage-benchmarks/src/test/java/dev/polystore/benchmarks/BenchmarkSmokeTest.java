@@ -157,4 +157,21 @@ class BenchmarkSmokeTest {
             assertEquals(2_510L * Payloads.SIZE, raw.bytes());
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {16, 1024})
+    void cursors(int skBytes) {
+        CursorBenchmark b = new CursorBenchmark();
+        b.skBytes = skBytes;
+        b.setUp();
+        try {
+            assertEquals(b.sk, b.open());
+            assertEquals(skBytes, b.sk.length());
+            assertEquals(b.sk, b.cursors.decode(b.seal(), "orders", "user#42", dev.polystore.KeyRange.prefix("order#"),
+                    dev.polystore.Direction.ASCENDING));
+            assertEquals(10, b.resumePage().items().size());
+        } finally {
+            b.tearDown();
+        }
+    }
 }

@@ -86,6 +86,13 @@ final class Connections {
         // of the writer's time in a bulk load (JFR, docs/benchmarks.md).
         config.setGetGeneratedKeys(false);
         Connection c = config.createConnection(url);
+        try {
+            // The native search index's triggers call it (Fts); every connection gets its own.
+            Fts.register(c);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
         Connection wrapped = wrapper.apply(c);
         if (wrapped == null) {
             c.close();

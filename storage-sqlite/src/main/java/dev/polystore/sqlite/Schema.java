@@ -29,13 +29,22 @@ import org.slf4j.LoggerFactory;
  *       that later migrations can reach all of them; existing item tables are registered.</li>
  *   <li>Version 3: a partial index on {@code expires_at} of every item table
  *       ({@link Sql#createExpiryIndex}), so that expired items can be purged cheaply.</li>
+ *   <li>Version 4: native search indexes hold the portable tokenizer's tokens ({@link Fts}:
+ *       {@code ascii} tokenizer over {@value Fts#TOKENS_FUNCTION}); every FTS table made
+ *       before (with FTS5's {@code unicode61} tokenizer, which tokenized differently from the
+ *       portable index beyond Latin-1) is dropped with its triggers, made anew and refilled
+ *       from the text items. FTS tables themselves are still created on demand, by the first
+ *       search of a store.</li>
  * </ul>
+ *
+ * <p>Migrations run on the writer connection, which has {@value Fts#TOKENS_FUNCTION} registered
+ * (every connection {@link Connections} opens has).
  */
 final class Schema {
     private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
 
     /** The version this code writes. */
-    static final int CURRENT = 3;
+    static final int CURRENT = 4;
     static final String VERSION_TABLE = "_polystore_schema";
     static final String TABLES_TABLE = "_polystore_tables";
 
@@ -70,6 +79,21 @@ final class Schema {
             (c, clock) -> {
                 for (String name : tables(c)) {
                     Connections.exec(c, Sql.createExpiryIndex(name));
+                }
+            },
+            // 4: native search indexes rebuilt over the portable tokenizer's tokens.
+            (c, clock) -> {
+                for (String name : tables(c)) {
+                    if (exists(c, Fts.ftsTableName(name))) {
+                        LOG.info("Rebuilding the search index of store '{}'", name);
+                        for (String sql : Fts.drop(name)) {
+                            Connections.exec(c, sql);
+                        }
+                        for (String sql : Fts.create(name)) {
+                            Connections.exec(c, sql);
+                        }
+                        Connections.exec(c, Fts.backfill(name));
+                    }
                 }
             });
 
@@ -120,6 +144,17 @@ final class Schema {
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT version FROM " + VERSION_TABLE + " WHERE id = 1")) {
             return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /** Whether a table (or virtual table) of that name exists. */
+    static boolean exists(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
+            }
         }
     }
 

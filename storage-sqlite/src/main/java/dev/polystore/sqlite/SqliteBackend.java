@@ -7,6 +7,7 @@ import dev.polystore.Health;
 import dev.polystore.Key;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
+import dev.polystore.ValidationException;
 import dev.polystore.spi.ConfigSection;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
@@ -284,10 +285,18 @@ final class SqliteBackend implements StorageBackend {
 
         @Override
         public CompletableFuture<List<Match>> search(String table, List<String> terms, int limit) {
-            List<String> copy = List.copyOf(terms);
+            String match;
+            try {
+                TableNames.require(table);
+                match = Fts.matchExpression(List.copyOf(terms));
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.failedFuture(new ValidationException(e.getMessage()));
+            } catch (StoreException e) {
+                return CompletableFuture.failedFuture(e);
+            }
             return read(() -> "search store '" + table + "'", (r, now) -> {
                 PreparedStatement ps = r.get(Fts.search(table));
-                ps.setString(1, Fts.matchExpression(copy));
+                ps.setString(1, match);
                 ps.setLong(2, now.getEpochSecond());
                 ps.setInt(3, limit);
                 List<Match> matches = new ArrayList<>();

@@ -4,7 +4,11 @@ import dev.polystore.Capability;
 import dev.polystore.Storage;
 import dev.polystore.StorageConfig;
 import dev.polystore.StoreFactory;
+import dev.polystore.spi.StorageBackend;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -39,6 +43,8 @@ public abstract class KitBase {
     @TempDir
     protected Path tempDir;
 
+    private final List<Storage> alsoOpen = new ArrayList<>();
+
     /** The configuration of the backend under test; {@code tempDir} is empty and private to this test. */
     protected abstract StorageConfig config(Path tempDir) throws Exception;
 
@@ -61,10 +67,31 @@ public abstract class KitBase {
 
     @AfterEach
     void closeKitStorage() throws Exception {
+        for (int i = alsoOpen.size() - 1; i >= 0; i--) {
+            alsoOpen.get(i).close();
+        }
+        alsoOpen.clear();
         if (storage != null) {
             storage.close();
             afterClose();
         }
+    }
+
+    /**
+     * Opens a second storage on the same configuration and clock with the backend wrapped by
+     * {@code wrap} (e.g. a {@link dev.polystore.spi.ForwardingStorageBackend} that hides a
+     * capability), closed after the test. For persistent backends it sees the test's data; for
+     * memory it is a separate, empty engine. Implementors that override {@link #open(StorageConfig)}
+     * override this too, so the second storage reaches the same engine.
+     */
+    protected Storage openAlso(UnaryOperator<StorageBackend> wrap) throws Exception {
+        return closeAfterTest(StoreFactory.open(config(tempDir).withClock(clock), wrap));
+    }
+
+    /** Closes {@code other} after the test, before the test's own storage. */
+    protected Storage closeAfterTest(Storage other) {
+        alsoOpen.add(other);
+        return other;
     }
 
     /** Closes the storage of this test and opens it again with the same configuration and clock. */

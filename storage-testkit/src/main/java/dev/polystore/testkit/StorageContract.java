@@ -13,6 +13,7 @@ import dev.polystore.Codec;
 import dev.polystore.CodecException;
 import dev.polystore.Condition;
 import dev.polystore.ConditionFailedException;
+import dev.polystore.Direction;
 import dev.polystore.Health;
 import dev.polystore.Item;
 import dev.polystore.Key;
@@ -20,6 +21,8 @@ import dev.polystore.KeyRange;
 import dev.polystore.Limits;
 import dev.polystore.Page;
 import dev.polystore.Query;
+import dev.polystore.Storage;
+import dev.polystore.StorageConfig;
 import dev.polystore.Store;
 import dev.polystore.UnavailableException;
 import dev.polystore.UnsupportedCapabilityException;
@@ -589,6 +592,155 @@ public abstract class StorageContract extends KitBase {
         }
 
         @Test
+        @DisplayName("an altered cursor fails with ValidationException and never resumes the query: truncations, "
+                + "bit flips at every position, appended bytes, other encodings, splices, re-encoded and hand-forged keys")
+        void cursorFuzz() {
+            Store<String> s = strings();
+            String p = pk("fz");
+            putAll(s, p, List.of("a", "b", "c", "d", "e"));
+            Query q = Query.partition(p).limit(2);
+            Page<String> first = await(s.query(q));
+            assertEquals(List.of("a", "b"), sks(first.items()));
+            String cursor = first.cursor().orElseThrow();
+            assertEquals(List.of("c", "d"), sks(await(s.query(q.after(cursor))).items()), "the genuine cursor resumes after b");
+            String other = await(s.query(q.limit(4))).cursor().orElseThrow();
+            assertEquals(List.of("e"), sks(await(s.query(q.after(other))).items()), "a second genuine cursor resumes after d");
+            List<String> keys = List.of("d", "a", "zz", "", CursorFuzz.overLimitKey("c"));
+            List<CursorFuzz.Mutant> mutants = new ArrayList<>(CursorFuzz.mutations(cursor, "b", other, keys));
+            mutants.addAll(CursorFuzz.plainTextForgeries("kit", p, KeyRange.all(), Direction.ASCENDING, keys));
+            assertTrue(mutants.size() > 8 * cursor.length(), "the fuzz made only " + mutants.size() + " mutants");
+            assertRefused(s, q, mutants);
+        }
+
+        @Test
+        @DisplayName("cursors of another partition, store, range, direction or cursor secret fail with "
+                + "ValidationException, from this backend or from the memory reference backend")
+        void foreignCursorsOfEveryKind() throws Exception {
+            Store<String> s = strings();
+            Store<String> otherStore = storage.store("kit_cursors", Codec.utf8());
+            String p = pk("fo");
+            List<String> items = List.of("a", "ab", "b", "c");
+            putAll(s, p, items);
+            putAll(s, pk("fo2"), items);
+            putAll(otherStore, p, items);
+            Query q = Query.partition(p).limit(1);
+            List<CursorFuzz.Mutant> foreign = new ArrayList<>();
+            foreign.add(new CursorFuzz.Mutant("another partition's cursor", firstCursor(s, Query.partition(pk("fo2")).limit(1))));
+            foreign.add(new CursorFuzz.Mutant("another store's cursor", firstCursor(otherStore, q)));
+            foreign.add(new CursorFuzz.Mutant("a descending query's cursor", firstCursor(s, q.descending())));
+            foreign.add(new CursorFuzz.Mutant("a between query's cursor", firstCursor(s, q.between("a", "c"))));
+            foreign.add(new CursorFuzz.Mutant("an at-least query's cursor", firstCursor(s, q.range(KeyRange.atLeast("a")))));
+            foreign.add(new CursorFuzz.Mutant("an at-most query's cursor", firstCursor(s, q.range(KeyRange.atMost("c")))));
+            foreign.add(new CursorFuzz.Mutant("a prefix query's cursor", firstCursor(s, q.prefix("a"))));
+            String secret = cursorSecret();
+            String otherSecret = "kit: another cursor secret, over 32 bytes" + ("kit: another cursor secret, over 32 bytes"
+                    .equals(secret) ? "!" : "");
+            try (Storage sameSecret = memory(secret); Storage anotherSecret = memory(otherSecret)) {
+                Store<String> same = sameSecret.store("kit", Codec.utf8());
+                putAll(same, pk("fo2"), items);
+                foreign.add(new CursorFuzz.Mutant("the memory backend's cursor of another partition",
+                        firstCursor(same, Query.partition(pk("fo2")).limit(1))));
+                Store<String> another = anotherSecret.store("kit", Codec.utf8());
+                putAll(another, p, items);
+                foreign.add(new CursorFuzz.Mutant("the memory backend's cursor of this very query, under another cursor secret",
+                        firstCursor(another, q)));
+                assertRefused(another, q, List.of(new CursorFuzz.Mutant("this backend's cursor, on a storage with "
+                        + "another cursor secret", firstCursor(s, q))));
+            }
+            assertRefused(s, q, foreign);
+        }
+
+        @Test
+        @DisplayName("cursors are portable: pages read alternately here and on the memory reference backend "
+                + "(same cursor secret) cover the range exactly once, in order")
+        void portableCursors() throws Exception {
+            Store<String> s = strings();
+            String p = pk("pc");
+            List<String> all = IntStream.rangeClosed(1, 9).mapToObj(i -> "k" + i).collect(Collectors.toList());
+            putAll(s, p, all);
+            try (Storage memory = memory(cursorSecret())) {
+                Store<String> m = memory.store("kit", Codec.utf8());
+                putAll(m, p, all);
+                for (Query q : List.of(Query.partition(p).limit(2), Query.partition(p).prefix("k").limit(3).descending(),
+                        Query.partition(p).between("k2", "k8").limit(2), Query.partition(p).range(KeyRange.atMost("k5")).limit(1))) {
+                    for (boolean startHere : new boolean[] {true, false}) {
+                        List<String> seen = new ArrayList<>();
+                        Query current = q;
+                        boolean here = startHere;
+                        for (int pages = 0; ; pages++) {
+                            assertTrue(pages < 100, "paging " + q + " did not end");
+                            Page<String> page = await((here ? s : m).query(current));
+                            seen.addAll(sks(page.items()));
+                            if (page.cursor().isEmpty()) {
+                                break;
+                            }
+                            current = q.after(page.cursor().get());
+                            here = !here;
+                        }
+                        assertEquals(readAllPages(m, q), seen, "pages of " + q + " read alternately on backend '"
+                                + storage.backend() + "' and on memory, starting " + (startHere ? "here" : "on memory"));
+                    }
+                }
+            }
+        }
+
+        /** The cursor of the first page of {@code q}, which must have one. */
+        private String firstCursor(Store<String> store, Query q) {
+            return await(store.query(q)).cursor().orElseThrow(() -> new AssertionError("no cursor after the first page of " + q));
+        }
+
+        /** The cursor secret of the backend under test, or null for the built-in one. */
+        private String cursorSecret() throws Exception {
+            return config(tempDir).values().get(StorageConfig.CURSOR_SECRET);
+        }
+
+        /** The memory reference backend, with {@code secret} as its cursor secret (null: the built-in one). */
+        private Storage memory(String secret) {
+            StorageConfig.Builder b = StorageConfig.builder().backend("memory").clock(clock);
+            if (secret != null) {
+                b.set(StorageConfig.CURSOR_SECRET, secret);
+            }
+            return dev.polystore.StoreFactory.open(b.build());
+        }
+
+        /** Each cursor must fail {@code q.after(cursor)} with ValidationException; lists every one that did not. */
+        private void assertRefused(Store<String> store, Query q, List<CursorFuzz.Mutant> mutants) {
+            List<String> problems = new ArrayList<>();
+            for (CursorFuzz.Mutant m : mutants) {
+                CompletableFuture<Page<String>> f;
+                try {
+                    f = store.query(q.after(m.cursor()));
+                } catch (RuntimeException e) {
+                    problems.add(m.label() + ": query threw " + e + " instead of failing its future");
+                    continue;
+                }
+                try {
+                    Page<String> page = f.get(KitAssertions.TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    problems.add(m.label() + ": accepted, the query resumed with " + sks(page.items()));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof ValidationException)) {
+                        problems.add(m.label() + ": failed with " + e.getCause() + ", not ValidationException");
+                    }
+                } catch (Exception e) {
+                    problems.add(m.label() + ": " + e);
+                }
+            }
+            // One example per kind of mutation (numbers masked), so every kind that got through is named.
+            Map<String, String> byKind = new java.util.LinkedHashMap<>();
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            for (String problem : problems) {
+                String kind = problem.substring(0, problem.indexOf(':')).replaceAll("\\d+", "N");
+                byKind.putIfAbsent(kind, problem);
+                counts.merge(kind, 1, Integer::sum);
+            }
+            assertTrue(problems.isEmpty(), () -> problems.size() + " of " + mutants.size() + " altered or foreign cursors "
+                    + "were not refused with ValidationException (an opaque cursor must be exactly what the store handed out); "
+                    + "one of each kind: " + byKind.entrySet().stream()
+                            .map(e -> e.getValue() + (counts.get(e.getKey()) > 1 ? " (" + counts.get(e.getKey()) + " like it)" : ""))
+                            .collect(Collectors.joining("; ")));
+        }
+
+        @Test
         @DisplayName("bad query arguments are rejected with ValidationException")
         void badQueries() {
             assertThrows(ValidationException.class, () -> Query.partition("p").limit(0));
@@ -892,6 +1044,82 @@ public abstract class StorageContract extends KitBase {
             assertEquals(Capability.TRANSACTIONS, awaitFailure(UnsupportedCapabilityException.class,
                     storage.transaction().put(a, Item.of(pk("nt"), "x", "v")).commit()).capability());
             assertEquals(Optional.empty(), await(a.get(pk("nt"), "x")));
+        }
+    }
+
+    @Nested
+    @DisplayName("one-shot objects: misuse is an IllegalStateException, never a StoreException")
+    class OneShot {
+        /** {@code future} must fail with IllegalStateException (a programming error), not a StoreException. */
+        private void assertMisuse(String what, java.util.function.Supplier<CompletableFuture<?>> call) {
+            CompletableFuture<?> future;
+            try {
+                future = call.get();
+            } catch (RuntimeException e) {
+                throw new AssertionError(what + ": threw " + e + "; a method returning a future must fail the future", e);
+            }
+            try {
+                Object value = future.get(KitAssertions.TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                throw new AssertionError(what + ": completed with " + value + "; it must fail with IllegalStateException");
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertTrue(e.getCause() instanceof IllegalStateException,
+                        what + ": failed with " + e.getCause() + "; misuse must be an IllegalStateException");
+            } catch (Exception e) {
+                throw new AssertionError(what + ": " + e, e);
+            }
+        }
+
+        @Test
+        @DisplayName("a second commit fails with IllegalStateException whatever the first commit's outcome, and writes nothing")
+        void secondCommit() {
+            assumeCapability(Capability.TRANSACTIONS);
+            Store<String> s = strings();
+            var ok = storage.transaction().put(s, Item.of(pk("os"), "a", "first"));
+            assertEquals(List.of(1L), await(ok.commit()));
+            assertMisuse("second commit after success", ok::commit);
+            assertEquals(1L, await(s.get(pk("os"), "a")).orElseThrow().version(), "the second commit wrote again");
+
+            var conflicted = storage.transaction().put(s, Item.of(pk("os"), "a", "second"), Condition.ifAbsent());
+            awaitFailure(ConditionFailedException.class, conflicted.commit());
+            assertMisuse("second commit after a failed condition", conflicted::commit);
+
+            var invalid = storage.transaction().put(s, Item.of(pk("os"), "b", "x"))
+                    .put(s, Item.of(pk("os"), "x".repeat(Limits.MAX_SK_BYTES + 1), "too long"));
+            awaitFailure(ValidationException.class, invalid.commit());
+            assertMisuse("second commit after a validation failure", invalid::commit);
+
+            Item<String> a = await(s.get(pk("os"), "a")).orElseThrow();
+            assertEquals("first", a.value());
+            assertEquals(1L, a.version());
+            assertEquals(Optional.empty(), await(s.get(pk("os"), "b")));
+        }
+
+        @Test
+        @DisplayName("adding to a committed transaction throws IllegalStateException and changes nothing")
+        void addAfterCommit() {
+            Store<String> s = strings();
+            var tx = storage.transaction().put(s, Item.of(pk("oa"), "a", "v"));
+            CompletableFuture<List<Long>> first = tx.commit();
+            if (storage.capabilities().has(Capability.TRANSACTIONS)) {
+                await(first);
+            } else {
+                awaitFailure(UnsupportedCapabilityException.class, first);
+            }
+            assertThrows(IllegalStateException.class, () -> tx.put(s, Item.of(pk("oa"), "b", "v")));
+            assertThrows(IllegalStateException.class, () -> tx.delete(s, Key.of(pk("oa"), "a")));
+            assertThrows(IllegalStateException.class, () -> tx.check(s, Key.of(pk("oa"), "a"), Condition.ifExists()));
+            assertEquals(1, tx.size());
+            assertMisuse("commit after the rejected additions", tx::commit);
+            assertEquals(Optional.empty(), await(s.get(pk("oa"), "b")));
+        }
+
+        @Test
+        @DisplayName("without TRANSACTIONS too, a second commit is a misuse (IllegalStateException), not a second capability error")
+        void secondCommitWithoutCapability() {
+            assumeNoCapability(Capability.TRANSACTIONS);
+            var tx = storage.transaction().put(strings(), Item.of(pk("on"), "a", "v"));
+            awaitFailure(UnsupportedCapabilityException.class, tx.commit());
+            assertMisuse("second commit", tx::commit);
         }
     }
 

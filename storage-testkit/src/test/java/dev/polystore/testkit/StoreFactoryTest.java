@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.polystore.Codec;
 import dev.polystore.ConfigurationException;
 import dev.polystore.Item;
+import dev.polystore.Query;
 import dev.polystore.Storage;
 import dev.polystore.StorageConfig;
 import dev.polystore.StoreFactory;
@@ -173,6 +174,76 @@ class StoreFactoryTest {
             StorageConfig c = StorageConfig.builder().backend("memory").set("x.secret_access_key", "hunter2").build();
             assertTrue(c.toString().contains("x.secret_access_key"));
             assertTrue(!c.toString().contains("hunter2"), c.toString());
+        }
+    }
+
+    @Nested
+    @DisplayName("the cursor secret ([storage] cursor_secret)")
+    class CursorSecret {
+        private static final String SECRET = "a cursor secret of more than 32 bytes, for the test";
+
+        private String firstCursor(Storage storage) {
+            var store = storage.store("t", Codec.utf8());
+            store.put(Item.of("p", "a", "1")).join();
+            store.put(Item.of("p", "b", "2")).join();
+            return store.query(Query.partition("p").limit(1)).join().cursor().orElseThrow();
+        }
+
+        private java.util.concurrent.CompletableFuture<?> resume(Storage storage, String cursor) {
+            var store = storage.store("t", Codec.utf8());
+            store.put(Item.of("p", "a", "1")).join();
+            store.put(Item.of("p", "b", "2")).join();
+            return store.query(Query.partition("p").limit(1).after(cursor));
+        }
+
+        @Test
+        @DisplayName("storages with the same secret from the file open each other's cursors; others refuse them")
+        void fromToml() throws Exception {
+            Path file = toml("[storage]\nbackend = \"memory\"\ncursor_secret = \"" + SECRET + "\"\n");
+            try (Storage one = StoreFactory.fromConfig(file); Storage two = StoreFactory.fromConfig(file);
+                 Storage builtIn = StoreFactory.open(StorageConfig.builder().backend("memory").build())) {
+                String cursor = firstCursor(one);
+                assertEquals(1, ((dev.polystore.Page<?>) resume(two, cursor).join()).items().size());
+                var refused = assertThrows(java.util.concurrent.CompletionException.class, () -> resume(builtIn, cursor).join());
+                assertTrue(refused.getCause() instanceof dev.polystore.ValidationException, String.valueOf(refused.getCause()));
+                String builtInCursor = firstCursor(builtIn);
+                var refusedToo = assertThrows(java.util.concurrent.CompletionException.class, () -> resume(one, builtInCursor).join());
+                assertTrue(refusedToo.getCause() instanceof dev.polystore.ValidationException, String.valueOf(refusedToo.getCause()));
+            }
+        }
+
+        @Test
+        @DisplayName("STORAGE_CURSOR_SECRET and storage.cursor_secret set the top-level key, not a section")
+        void overrides() throws IOException {
+            StorageConfig file = StorageConfig.fromToml(toml("[storage]\nbackend = \"memory\"\n"));
+            StorageConfig env = file.withOverrides(Map.of("STORAGE_CURSOR_SECRET", SECRET), new Properties());
+            assertEquals(SECRET, env.values().get(StorageConfig.CURSOR_SECRET));
+            assertEquals(Map.of(), env.section("cursor"));
+            Properties props = new Properties();
+            props.setProperty("storage.cursor_secret", SECRET + "!");
+            assertEquals(SECRET + "!", file.withOverrides(Map.of("STORAGE_CURSOR_SECRET", SECRET), props)
+                    .values().get(StorageConfig.CURSOR_SECRET));
+            try (Storage storage = StoreFactory.open(env)) {
+                assertEquals("memory", storage.backend());
+            }
+        }
+
+        @Test
+        @DisplayName("a secret of the wrong length fails at open, naming the key but not the value")
+        void badLength() throws IOException {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"memory\"\ncursor_secret = \"hunter2\"\n")));
+            assertTrue(e.getMessage().contains("storage.cursor_secret is 7 bytes"), e.getMessage());
+            assertTrue(!e.getMessage().contains("hunter2"), e.getMessage());
+        }
+
+        @Test
+        @DisplayName("other keys directly under [storage] are still rejected, with the list of allowed ones")
+        void otherTopLevelKeys() throws IOException {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"memory\"\ncursor_secrets = \"x\"\n")));
+            assertTrue(e.getMessage().contains("unknown key storage.cursor_secrets")
+                    && e.getMessage().contains("[backend, cursor_secret]"), e.getMessage());
         }
     }
 

@@ -28,6 +28,7 @@ import dev.polystore.document.NewDocument;
 import dev.polystore.document.SearchHit;
 import dev.polystore.internal.Futures;
 import dev.polystore.spi.SearchIndex;
+import dev.polystore.spi.SearchTerms;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -223,7 +224,7 @@ public final class DefaultDocumentStore implements DocumentStore {
     }
 
     private CompletableFuture<Long> add(Content content, String requestId) {
-        List<String> terms = new ArrayList<>(Terms.frequencies(content.text()).keySet());
+        List<String> terms = new ArrayList<>(SearchTerms.frequencies(content.text()).keySet());
         CompletableFuture<Long> id = DomainErrors.write(ids.next(), "adding a document", null);
         return id.thenCompose(newId -> Retries.withRetries("addDocument", () -> attemptAdd(newId, content, terms, requestId))
                 .handle((added, e) -> {
@@ -367,8 +368,8 @@ public final class DefaultDocumentStore implements DocumentStore {
                                     + " is at version " + s.version() + ", not " + expectedVersion
                                     + ": it changed since it was read", Key.of(pk(id), STATE_SK)));
                         }
-                        Set<String> oldTerms = l.text() == null ? Set.of() : Terms.frequencies(l.text().text()).keySet();
-                        List<String> toIndex = new ArrayList<>(Terms.frequencies(content.text()).keySet());
+                        Set<String> oldTerms = l.text() == null ? Set.of() : SearchTerms.frequencies(l.text().text()).keySet();
+                        List<String> toIndex = new ArrayList<>(SearchTerms.frequencies(content.text()).keySet());
                         toIndex.removeAll(oldTerms);
                         Instant now = clock.instant();
                         DocState claim = new DocState(id, s.version(), s.createdAt(), s.updatedAt(), s.metadata(),
@@ -405,7 +406,7 @@ public final class DefaultDocumentStore implements DocumentStore {
                             return settle(id).thenCompose(v -> Retries.<Boolean>retry("finished an earlier change first"));
                         }
                         List<String> stale = l.text() == null ? List.of()
-                                : new ArrayList<>(Terms.frequencies(l.text().text()).keySet());
+                                : new ArrayList<>(SearchTerms.frequencies(l.text().text()).keySet());
                         DocState claim = new DocState(id, s.version(), s.createdAt(), clock.instant(), s.metadata(), null,
                                 stale, true);
                         Transaction tx = storage.transaction().delete(texts, Key.of(pk(id), TEXT_SK));
@@ -463,10 +464,10 @@ public final class DefaultDocumentStore implements DocumentStore {
             List<String> rest = toIndex.subList(take, toIndex.size());
             if (rest.isEmpty() && budget >= 1) {
                 Content c = n.pending().content();
-                Set<String> newTerms = Terms.frequencies(c.text()).keySet();
+                Set<String> newTerms = SearchTerms.frequencies(c.text()).keySet();
                 TreeSet<String> stale = new TreeSet<>(n.stale());
                 if (currentText != null) {
-                    stale.addAll(Terms.frequencies(currentText.text()).keySet());
+                    stale.addAll(SearchTerms.frequencies(currentText.text()).keySet());
                 }
                 stale.removeAll(newTerms);
                 long version = n.version() + 1;
@@ -650,12 +651,12 @@ public final class DefaultDocumentStore implements DocumentStore {
                 throw new ValidationException("search limit must be between 1 and " + Limits.MAX_PAGE_SIZE + ", got "
                         + limit);
             }
-            List<String> terms = Terms.queryTerms(query);
+            List<String> terms = SearchTerms.queryTerms(query);
             if (terms.size() > MAX_QUERY_TERMS) {
                 throw new ValidationException("query has " + terms.size() + " distinct terms; at most "
                         + MAX_QUERY_TERMS + " are allowed");
             }
-            if (terms.isEmpty() || !terms.stream().allMatch(Terms::indexable)) {
+            if (terms.isEmpty() || !terms.stream().allMatch(SearchTerms::indexable)) {
                 return CompletableFuture.completedFuture(List.of());
             }
             return nativeIndex != null ? nativeSearch(terms, limit) : portableSearch(terms, limit);
@@ -680,7 +681,7 @@ public final class DefaultDocumentStore implements DocumentStore {
         }).thenApply(found -> {
             List<SearchHit> hits = new ArrayList<>();
             for (Map.Entry<Long, DocText> e : found.entrySet()) {
-                Map<String, Integer> freq = Terms.frequencies(e.getValue().text());
+                Map<String, Integer> freq = SearchTerms.frequencies(e.getValue().text());
                 int score = 0;
                 boolean all = true;
                 for (String term : terms) {

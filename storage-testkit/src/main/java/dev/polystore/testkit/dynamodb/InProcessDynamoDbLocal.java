@@ -1,6 +1,7 @@
 package dev.polystore.testkit.dynamodb;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,8 +16,11 @@ import org.slf4j.LoggerFactory;
  * (its jar is a test-scoped class path dependency of the backend's tests, and no Java module the
  * testkit's {@code module-info} could name), so the testkit compiles and loads without it.
  *
- * <p>DynamoDB Local has no option for the address it binds: it listens on every interface.
- * The endpoint handed out is always {@code 127.0.0.1}.
+ * <p>DynamoDB Local has no option for the address it binds and would listen on every
+ * interface; its Jetty connector is set to {@code 127.0.0.1} before it starts (see
+ * {@link #bindLoopback}), and where a DynamoDB Local version does not allow that it keeps
+ * listening on every interface, logged at debug level. The endpoint handed out is always
+ * {@code 127.0.0.1}.
  */
 final class InProcessDynamoDbLocal implements DynamoDbLocal, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InProcessDynamoDbLocal.class);
@@ -46,6 +50,7 @@ final class InProcessDynamoDbLocal implements DynamoDbLocal, AutoCloseable {
                 server = Class.forName(SERVER_RUNNER, true, InProcessDynamoDbLocal.class.getClassLoader())
                         .getMethod("createServerFromCommandLineArgs", String[].class)
                         .invoke(null, (Object) new String[] {"-inMemory", "-port", String.valueOf(port), "-disableTelemetry"});
+                bindLoopback(server);
                 call(server, "start");
                 InProcessDynamoDbLocal local = new InProcessDynamoDbLocal(server, port);
                 LOG.info("DynamoDB Local started in-process at {}", local.endpoint);
@@ -89,6 +94,34 @@ final class InProcessDynamoDbLocal implements DynamoDbLocal, AutoCloseable {
             }
         }
         LOG.info("DynamoDB Local at {} stopped", endpoint);
+    }
+
+    /**
+     * Sets the host of DynamoDB Local's Jetty connectors to the loopback address. DynamoDB Local
+     * builds its Jetty server, unstarted, in {@code createServerFromCommandLineArgs} and keeps it
+     * in a private field {@code server}; a connector's host may be set until it opens. Reflective,
+     * like every call to DynamoDB Local here. Returns whether it could.
+     */
+    static boolean bindLoopback(Object server) {
+        try {
+            Field field = server.getClass().getDeclaredField("server");
+            field.setAccessible(true);
+            Object jetty = field.get(server);
+            boolean bound = false;
+            for (Object connector : (Object[]) jetty.getClass().getMethod("getConnectors").invoke(jetty)) {
+                try {
+                    connector.getClass().getMethod("setHost", String.class)
+                            .invoke(connector, InetAddress.getLoopbackAddress().getHostAddress());
+                    bound = true;
+                } catch (NoSuchMethodException notNetwork) {
+                    // not a network connector
+                }
+            }
+            return bound;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.debug("Could not bind DynamoDB Local to the loopback interface; it listens on every interface", e);
+            return false;
+        }
     }
 
     /** Calls the public no-argument method {@code name} of DynamoDB Local's server, unwrapping its exception. */

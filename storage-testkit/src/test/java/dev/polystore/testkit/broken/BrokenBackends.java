@@ -6,6 +6,9 @@ import dev.polystore.Condition;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.Direction;
 import dev.polystore.KeyRange;
+import dev.polystore.ValidationException;
+import dev.polystore.internal.CursorCodec;
+import dev.polystore.internal.Keys;
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
@@ -14,12 +17,15 @@ import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.StorageProvider;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.memory.MemoryBackend;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiPredicate;
+import java.util.zip.CRC32;
 
 /**
  * Backends with one realistic bug each, registered as test providers. The kit's self-test
@@ -306,6 +312,51 @@ final class BrokenBackends {
                             });
                 }
             };
+        }
+    }
+
+    /**
+     * The API layer's cursors as they were before they were sealed (issue 11): base64url of
+     * {@code "c1\n" + CRC-32 of the query + "\n" + sort key}. The CRC ties a cursor to its query,
+     * but anyone can re-encode one with another sort key, and bytes appended after the key become
+     * part of it.
+     */
+    static final class PlainTextCursors implements CursorCodec {
+        private final boolean checksQuery;
+
+        /** With {@code checksQuery} false, the CRC is not compared: a cursor resumes any query. */
+        PlainTextCursors(boolean checksQuery) {
+            this.checksQuery = checksQuery;
+        }
+
+        @Override
+        public String encode(String table, String pk, KeyRange range, Direction direction, String lastSk) {
+            String raw = "c1\n" + fingerprint(table, pk, range, direction) + "\n" + lastSk;
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String decode(String cursor, String table, String pk, KeyRange range, Direction direction) {
+            String raw;
+            try {
+                raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new ValidationException("malformed cursor", e);
+            }
+            String[] parts = raw.split("\n", 3);
+            if (parts.length != 3 || !parts[0].equals("c1") || parts[2].isEmpty()) {
+                throw new ValidationException("malformed cursor");
+            }
+            if (checksQuery && !parts[1].equals(fingerprint(table, pk, range, direction))) {
+                throw new ValidationException("this cursor belongs to another query");
+            }
+            return parts[2];
+        }
+
+        private static String fingerprint(String table, String pk, KeyRange range, Direction direction) {
+            CRC32 crc = new CRC32();
+            crc.update((table + "\u0000" + pk + "\u0000" + range + "\u0000" + direction).getBytes(StandardCharsets.UTF_8));
+            return Long.toHexString(crc.getValue());
         }
     }
 

@@ -131,7 +131,49 @@ class KitCatchesBrokenBackendsTest {
     @DisplayName("an in-memory engine that does not override persistent() is told to")
     void forgotPersistent() {
         Map<String, String> f = failures(BrokenRuns.ForgotPersistentRun.class);
-        assertEquals(Set.of("durableAcrossReopen"), f.keySet());
-        assertTrue(f.get("durableAcrossReopen").contains("override persistent() to return false"), f.get("durableAcrossReopen"));
+        // Both checks that reopen see the missing data; each names the likely cause.
+        assertEquals(Set.of("durableAcrossReopen", "closeWhileBusy"), f.keySet());
+        for (String test : f.keySet()) {
+            assertTrue(f.get(test).contains("override persistent() to return false"), test + ": " + f.get(test));
+        }
+    }
+
+    @Test
+    @DisplayName("cursors that carry the sort key in clear without an integrity check are caught by the cursor fuzz")
+    void plainTextCursors() {
+        Map<String, String> f = failures(BrokenRuns.PlainTextCursorsRun.class);
+        assertCaught(f, Set.of("cursorFuzz"), "were not refused with ValidationException");
+        String fuzz = f.get("cursorFuzz");
+        assertTrue(fuzz.contains("re-encoded with the sort key in clear") && fuzz.contains("accepted"),
+                "the fuzz should report re-encoded keys that resumed the query: " + fuzz);
+        assertTrue(fuzz.contains("former plain-text format with a sort key of 1025 bytes: accepted"), "an over-long re-encoded key must be among the findings: " + fuzz);
+        for (String unrelated : List.of("paging", "cursorAfterDelete", "ifAbsent", "utf8Order")) {
+            assertFalse(f.containsKey(unrelated), "unrelated tests must still pass: " + f.keySet());
+        }
+    }
+
+    @Test
+    @DisplayName("cursors that resume any query, whatever partition, store, range or direction produced them, are caught")
+    void unboundCursors() {
+        Map<String, String> f = failures(BrokenRuns.UnboundCursorsRun.class);
+        assertCaught(f, Set.of("cursorFuzz", "foreignCursorsOfEveryKind", "foreignCursor"), "another partition's cursor: accepted");
+        assertFalse(f.containsKey("paging"), "unrelated tests must still pass: " + f.keySet());
+    }
+
+    @Test
+    @DisplayName("cursors sealed under a per-instance random key, which do not survive a move to another instance or backend, are caught")
+    void perInstanceSecret() {
+        Map<String, String> f = failures(BrokenRuns.PerInstanceSecretRun.class);
+        assertCaught(f, Set.of("portableCursors"), "ValidationException: cursor rejected");
+        assertEquals(Set.of("portableCursors"), f.keySet(), "only portability should fail: " + f);
+    }
+
+    @Test
+    @DisplayName("a transaction that commits again when committed twice is caught by the one-shot group")
+    void reusableTransactions() {
+        Map<String, String> f = failures(BrokenRuns.ReusableTransactionsRun.class);
+        assertCaught(f, Set.of("secondCommit", "addAfterCommit"), "must fail with IllegalStateException");
+        assertTrue(f.get("secondCommit").contains("second commit after success: completed with [2]"), f.get("secondCommit"));
+        assertFalse(f.containsKey("paging") || f.containsKey("cursorFuzz"), "unrelated tests must still pass: " + f.keySet());
     }
 }

@@ -104,6 +104,11 @@ class DomainKitCatchesBrokenBackendsTest {
         }
 
         @Override
+        int corpusSize() {
+            return NativeSearchParityCatchesBrokenIndexesTest.SELF_TEST_CORPUS;
+        }
+
+        @Override
         protected Storage open(StorageConfig config) {
             return broken(config, DomainKitCatchesBrokenBackendsTest::ignoreConditions, 20);
         }
@@ -113,6 +118,11 @@ class DomainKitCatchesBrokenBackendsTest {
         @Override
         protected StorageConfig config(Path tempDir) {
             return memory();
+        }
+
+        @Override
+        int corpusSize() {
+            return NativeSearchParityCatchesBrokenIndexesTest.SELF_TEST_CORPUS;
         }
 
         @Override

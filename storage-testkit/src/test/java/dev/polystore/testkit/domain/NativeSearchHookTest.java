@@ -16,17 +16,18 @@ import dev.polystore.StoreException;
 import dev.polystore.document.NewDocument;
 import dev.polystore.document.SearchHit;
 import dev.polystore.internal.DefaultStorage;
-import dev.polystore.internal.domain.Terms;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.SearchIndex;
+import dev.polystore.spi.SearchTerms;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.testkit.MutableClock;
 import dev.polystore.memory.MemoryBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -34,8 +35,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -47,17 +50,28 @@ import org.junit.jupiter.api.Test;
 class NativeSearchHookTest {
     private final MutableClock clock = MutableClock.startingNow();
 
-    /** Memory backend plus an index of text items kept in step with every transaction. */
+    /**
+     * Memory backend plus an index of text items kept in step with every transaction: each text
+     * is indexed, when written, under the terms {@code tokenizer} finds in it (by default the
+     * portable tokenizer's, which makes a correct native index).
+     */
     static final class IndexingBackend implements StorageBackend, SearchIndex {
         private static final ObjectMapper JSON = new ObjectMapper();
         private final MemoryBackend items;
         private final Capabilities capabilities;
         private final boolean offerIndex;
+        private final Function<String, Set<String>> tokenizer;
         private final Map<String, String> texts = new HashMap<>();
+        private final Map<String, Set<String>> indexed = new HashMap<>();
         final AtomicInteger prepared = new AtomicInteger();
         final AtomicInteger searches = new AtomicInteger();
 
-        IndexingBackend(MutableClock clock, boolean offerIndex) {
+        IndexingBackend(Clock clock, boolean offerIndex) {
+            this(clock, offerIndex, text -> SearchTerms.frequencies(text).keySet());
+        }
+
+        IndexingBackend(Clock clock, boolean offerIndex, Function<String, Set<String>> tokenizer) {
+            this.tokenizer = tokenizer;
             this.items = new MemoryBackend(clock);
             Capabilities c = items.capabilities();
             EnumSet<Capability> caps = EnumSet.copyOf(c.supported());
@@ -74,9 +88,12 @@ class NativeSearchHookTest {
                 for (WriteOp op : operations) {
                     if (op.table().equals("documents") && op.key().sk().equals(TEXT_SORT_KEY)) {
                         if (op instanceof WriteOp.Put put) {
-                            texts.put(op.key().pk(), text(put.payload()));
+                            String text = text(put.payload());
+                            texts.put(op.key().pk(), text);
+                            indexed.put(op.key().pk(), Set.copyOf(tokenizer.apply(text)));
                         } else if (op instanceof WriteOp.Delete) {
                             texts.remove(op.key().pk());
+                            indexed.remove(op.key().pk());
                         }
                     }
                 }
@@ -108,9 +125,9 @@ class NativeSearchHookTest {
         public synchronized CompletableFuture<List<Match>> search(String table, List<String> terms, int limit) {
             searches.incrementAndGet();
             List<Match> out = new ArrayList<>();
-            texts.forEach((pk, text) -> {
-                if (Terms.frequencies(text).keySet().containsAll(terms)) {
-                    out.add(new Match(pk, 1.0 / text.length()));
+            indexed.forEach((pk, termsOfText) -> {
+                if (termsOfText.containsAll(terms)) {
+                    out.add(new Match(pk, 1.0 / texts.get(pk).length()));
                 }
             });
             out.sort(Comparator.comparingDouble(Match::score).reversed()
