@@ -1,6 +1,5 @@
 package dev.polystore.internal;
 
-import dev.polystore.Direction;
 import dev.polystore.Index;
 import dev.polystore.IndexNotReadyException;
 import dev.polystore.IndexQuery;
@@ -99,7 +98,7 @@ final class DefaultIndex<T> implements Index<T> {
             Keys.requireValid(range);
         }
         KeyRange entries = IndexEntries.entryRange(range);
-        String start = q.cursor().map(c -> IndexCursors.decode(c, table, pk, entries, q.direction())).orElse(null);
+        String start = q.cursor().map(c -> storage.cursors().decode(c, table, pk, entries, q.direction())).orElse(null);
         return new QuerySpec(table, pk, entries, q.limit(), q.direction(), start);
     }
 
@@ -135,7 +134,7 @@ final class DefaultIndex<T> implements Index<T> {
             items.add(fromEntry(r));
         }
         Optional<String> next = raw.lastEvaluatedSk() == null ? Optional.empty()
-                : Optional.of(IndexCursors.encode(table, qs.pk(), qs.range(), qs.direction(), raw.lastEvaluatedSk()));
+                : Optional.of(storage.cursors().encode(table, qs.pk(), qs.range(), qs.direction(), raw.lastEvaluatedSk()));
         return new Page<>(items, next);
     }
 
@@ -249,19 +248,5 @@ final class DefaultIndex<T> implements Index<T> {
     @Override
     public String toString() {
         return "Index{" + table + "." + spec.name() + "}";
-    }
-
-    /** Page cursors of index queries: the store's own cursors over the entry partition. */
-    static final class IndexCursors {
-        private IndexCursors() {
-        }
-
-        static String encode(String table, String pk, KeyRange range, Direction direction, String lastSk) {
-            return Cursors.encode(table, pk, range, direction, lastSk);
-        }
-
-        static String decode(String cursor, String table, String pk, KeyRange range, Direction direction) {
-            return Cursors.decode(cursor, table, pk, range, direction);
-        }
     }
 }

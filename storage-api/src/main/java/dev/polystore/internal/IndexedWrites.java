@@ -150,7 +150,8 @@ final class IndexedWrites {
         for (IndexCatalog c : catalogs) {
             ready = ready.thenCompose(v -> c.writable().thenApply(view -> null));
         }
-        return ready.thenCompose(v -> readCurrent()).thenCompose(this::plan);
+        return ready.thenCompose(v -> readCurrent()).thenCompose(current -> readHolders(current)
+                .thenCompose(holders -> plan(current, holders)));
     }
 
     /** The current item of every indexed put and delete (null: none, or none assumed for an "if absent" put). */
@@ -170,7 +171,37 @@ final class IndexedWrites {
         return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> current);
     }
 
-    private CompletableFuture<Outcome> plan(RawItem[] current) {
+    /**
+     * The entries of the unique keys the current items have: a unique key's entry is one item
+     * for every holder, so an item may only move or remove it if it is the holder (before a
+     * build completes, two items may share a key that only one of them holds).
+     */
+    private CompletableFuture<Map<Key, RawItem>> readHolders(RawItem[] current) {
+        Map<Key, RawItem> holders = new java.util.concurrent.ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> reads = new ArrayList<>();
+        Set<String> asked = new HashSet<>();
+        for (int i = 0; i < ops.size(); i++) {
+            Op o = ops.get(i);
+            if (!o.indexed() || current[i] == null) {
+                continue;
+            }
+            String table = o.op.table();
+            for (IndexSet.Entry e : o.store.entriesOfPayload(o.op.key(), current[i].payload())) {
+                if (e.unique() && asked.add(table + "\u0000" + e.key().pk())) {
+                    reads.add(storage.call(table, () -> storage.spi().get(table, e.key()))
+                            .thenAccept(found -> found.ifPresent(r -> holders.put(e.key(), r))));
+                }
+            }
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> holders);
+    }
+
+    /** Whether the unique entry {@code holder} (may be null) is the entry of the item at {@code item}. */
+    private static boolean holds(String table, RawItem holder, Key item) {
+        return holder != null && IndexEntries.decode(table, holder.key(), holder.payload()).key().equals(item);
+    }
+
+    private CompletableFuture<Outcome> plan(RawItem[] current, Map<Key, RawItem> holders) {
         int n = ops.size();
         List<WriteOp> spi = new ArrayList<>(n + 4);
         List<Boolean> existed = new ArrayList<>(n);
@@ -201,7 +232,7 @@ final class IndexedWrites {
             // A delete that finds nothing writes nothing (linearized at the read).
             return CompletableFuture.completedFuture(new Outcome(new Result(List.of(0L), existed)));
         }
-        List<Planned> entries = planEntries(current);
+        List<Planned> entries = planEntries(current, holders);
         List<WriteOp> all = new ArrayList<>(spi);
         entries.forEach(p -> all.add(p.op()));
         checkLimits(spi.size(), entries, all);
@@ -220,7 +251,7 @@ final class IndexedWrites {
     }
 
     /** The entry writes of every indexed operation, merged across operations of one transaction. */
-    private List<Planned> planEntries(RawItem[] current) {
+    private List<Planned> planEntries(RawItem[] current, Map<Key, RawItem> holders) {
         Map<String, Planned> byKey = new LinkedHashMap<>();
         for (int i = 0; i < ops.size(); i++) {
             Op o = ops.get(i);
@@ -240,12 +271,16 @@ final class IndexedWrites {
                 if (!afterKeys.contains(e.key())) {
                     String id = table + "\u0000" + e.key().pk() + "\u0000" + e.key().sk();
                     Planned other = byKey.get(id);
+                    if (e.unique() && !holds(table, holders.get(e.key()), key)) {
+                        continue; // another item holds this unique key (possible before a build completes)
+                    }
+                    Condition held = e.unique() ? Condition.ifVersion(holders.get(e.key()).version()) : Condition.none();
                     if (other == null) {
-                        byKey.put(id, new Planned(new WriteOp.Delete(table, e.key(), Condition.none()), i, e));
+                        byKey.put(id, new Planned(new WriteOp.Delete(table, e.key(), held), i, e));
                     } else if (other.op() instanceof WriteOp.Put p) {
                         // Another operation takes the key this one gives up: its put replaces the entry.
                         byKey.put(id, new Planned(new WriteOp.Put(table, p.key(), p.payload(), p.expiresAt(),
-                                Condition.none()), other.owner(), other.entry()));
+                                held), other.owner(), other.entry()));
                     }
                 }
             }
@@ -259,8 +294,16 @@ final class IndexedWrites {
                         // Two operations of one transaction give one unique key to two items.
                         throw uniqueViolation(i, e, null);
                     }
-                    Condition c = e.unique() && !beforeKeys.contains(e.key()) && !released ? Condition.ifAbsent()
-                            : Condition.none();
+                    Condition c;
+                    if (released) {
+                        c = other.op().condition(); // the entry this transaction's other operation gives up
+                    } else if (!e.unique()) {
+                        c = Condition.none();
+                    } else if (beforeKeys.contains(e.key()) && holds(table, holders.get(e.key()), key)) {
+                        c = Condition.ifVersion(holders.get(e.key()).version());
+                    } else {
+                        c = Condition.ifAbsent();
+                    }
                     byte[] copy = IndexEntries.payload(key, version, p.payload());
                     byKey.put(id, new Planned(new WriteOp.Put(table, e.key(), copy, p.expiresAt(), c), i, e));
                 }
@@ -328,6 +371,9 @@ final class IndexedWrites {
                 Planned p = entries.get(index - n);
                 if (p.op().condition().kind() == Condition.Kind.IF_ABSENT) {
                     return CompletableFuture.failedFuture(uniqueViolation(p.owner(), p.entry(), cfe));
+                }
+                if (p.op().condition().kind() == Condition.Kind.IF_VERSION) {
+                    return CompletableFuture.completedFuture(Outcome.RETRY); // the unique entry moved meanwhile
                 }
             }
             return CompletableFuture.failedFuture(new StoreException("backend '" + storage.backend() + "' failed "
