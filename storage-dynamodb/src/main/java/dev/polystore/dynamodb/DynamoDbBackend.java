@@ -17,6 +17,7 @@ import dev.polystore.BatchWriteException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
+import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.spi.SortKeys;
@@ -835,6 +836,110 @@ final class DynamoDbBackend implements StorageBackend {
     }
 
     // ------------------------------------------------------------------ health, close
+
+    /** Segments of a whole-table read for index builds: DynamoDB's parallel scan. */
+    static final int SCAN_SEGMENTS = 4;
+
+    /**
+     * Reads a whole store for index builds ({@link SegmentReader}): a strongly consistent
+     * parallel {@code Scan} in {@value #SCAN_SEGMENTS} segments; a position is the last key
+     * evaluated (base64url of {@code pk NUL sk}).
+     */
+    private final SegmentReader segmentReader = new SegmentReader() {
+        @Override
+        public int segments(String table) {
+            return SCAN_SEGMENTS;
+        }
+
+        @Override
+        public CompletableFuture<SegmentPage> read(String store, int segment, int segments, String position, int limit) {
+            if (segment < 0 || segment >= segments || segments < 1) {
+                return CompletableFuture.failedFuture(new ValidationException("no segment " + segment + " of " + segments));
+            }
+            if (limit < 1 || limit > 1000) {
+                return CompletableFuture.failedFuture(new ValidationException("segment page limit must be 1 to 1000, got "
+                        + limit));
+            }
+            Key start = null;
+            if (position != null) {
+                String decoded = new String(java.util.Base64.getUrlDecoder().decode(position),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                int split = decoded.indexOf('\u0000');
+                if (split < 0) {
+                    return CompletableFuture.failedFuture(new ValidationException("not a segment position of the "
+                            + "DynamoDB backend"));
+                }
+                start = Key.of(decoded.substring(0, split), decoded.substring(split + 1));
+            }
+            Key from = start;
+            return inFlight.run("a scan of store '" + store + "'", null, false, call -> guard(() -> {
+                String table = table(store);
+                long now = nowSeconds();
+                Map<String, AttributeValue> values = new HashMap<>();
+                values.put(":now", Items.number(now));
+                software.amazon.awssdk.services.dynamodb.model.ScanRequest.Builder b =
+                        software.amazon.awssdk.services.dynamodb.model.ScanRequest.builder()
+                                .tableName(table)
+                                .segment(segment)
+                                .totalSegments(segments)
+                                .filterExpression(Items.NOT_EXPIRED)
+                                .expressionAttributeNames(Items.names(Items.NOT_EXPIRED))
+                                .expressionAttributeValues(Items.values(values, Items.NOT_EXPIRED))
+                                .consistentRead(true)
+                                .limit(limit)
+                                .overrideConfiguration(timeouts.bulk());
+                if (from != null) {
+                    b.exclusiveStartKey(Items.key(from));
+                }
+                return dynamo.scan(b.build()).handle((r, e) -> {
+                    if (e != null) {
+                        throw Errors.read("scan of segment " + segment + " of store '" + store + "'", e);
+                    }
+                    List<RawItem> items = new ArrayList<>();
+                    for (Map<String, AttributeValue> m : r.items()) {
+                        if (Items.live(m, now)) {
+                            items.add(Items.toRaw(m, table));
+                        }
+                    }
+                    String next = null;
+                    if (r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()) {
+                        next = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                                (r.lastEvaluatedKey().get(Items.PK).s() + "\u0000" + r.lastEvaluatedKey().get(Items.SK).s())
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    return new SegmentPage(items, next);
+                });
+            }));
+        }
+    };
+
+    @Override
+    public Optional<SegmentReader> segmentReader() {
+        return Optional.of(segmentReader);
+    }
+
+    /**
+     * For {@code Storage.unwrap}: the SDK's {@code DynamoDbAsyncClient} this backend uses, behind a
+     * view whose {@code close()} is refused (the backend owns the client and closes it with the
+     * storage).
+     */
+    @Override
+    public Map<Class<?>, Object> nativeHandles() {
+        DynamoDbAsyncClient view = (DynamoDbAsyncClient) java.lang.reflect.Proxy.newProxyInstance(
+                DynamoDbAsyncClient.class.getClassLoader(), new Class<?>[] {DynamoDbAsyncClient.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("close") && method.getParameterCount() == 0) {
+                        throw new UnsupportedOperationException("the DynamoDB client handed out by Storage.unwrap "
+                                + "belongs to the storage: close the storage instead");
+                    }
+                    try {
+                        return method.invoke(dynamo, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return Map.of(DynamoDbAsyncClient.class, view);
+    }
 
     @Override
     public CompletableFuture<Health> health() {

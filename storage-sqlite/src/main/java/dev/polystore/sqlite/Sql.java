@@ -95,6 +95,12 @@ final class Sql {
     static final long NO_EXPIRY = Long.MIN_VALUE + 1;
     private static final String EXPIRY_OR_SENTINEL = "IFNULL(expires_at, " + NO_EXPIRY + ")";
 
+    /** A page of a whole-table read in key order: after {@code (?1, ?2)} if {@code after}, at most {@code ?} rows. */
+    static String segmentPage(String table, boolean after) {
+        return "SELECT pk, sk, version, " + EXPIRY_OR_SENTINEL + ", payload FROM " + itemTable(table)
+                + (after ? " WHERE (pk, sk) > (?, ?)" : "") + " ORDER BY pk, sk LIMIT ?";
+    }
+
     static String selectItem(String table) {
         return "SELECT version, " + EXPIRY_OR_SENTINEL + ", payload FROM " + itemTable(table) + " WHERE pk = ? AND sk = ?";
     }

@@ -13,6 +13,7 @@ import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.SearchIndex;
+import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.spi.TableNames;
@@ -313,6 +314,82 @@ final class SqliteBackend implements StorageBackend {
     @Override
     public Optional<SearchIndex> searchIndex() {
         return Optional.of(searchIndex);
+    }
+
+    /**
+     * Reads a whole item table for index builds ({@link SegmentReader}): one segment, in key
+     * order; a position is the last key read (base64url of {@code pk NUL sk}), valid on any
+     * connection to the same file.
+     */
+    private final SegmentReader segmentReader = new SegmentReader() {
+        @Override
+        public int segments(String table) {
+            return 1;
+        }
+
+        @Override
+        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position, int limit) {
+            if (segment != 0 || segments != 1) {
+                return CompletableFuture.failedFuture(new ValidationException("the SQLite backend reads a store in 1 "
+                        + "segment, not segment " + segment + " of " + segments));
+            }
+            if (limit < 1 || limit > 1000) {
+                return CompletableFuture.failedFuture(new ValidationException("segment page limit must be 1 to 1000, got "
+                        + limit));
+            }
+            String afterPk;
+            String afterSk;
+            if (position == null) {
+                afterPk = null;
+                afterSk = null;
+            } else {
+                String decoded = new String(java.util.Base64.getUrlDecoder().decode(position),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                int split = decoded.indexOf('\u0000');
+                if (split < 0) {
+                    return CompletableFuture.failedFuture(new ValidationException("not a segment position of the SQLite "
+                            + "backend"));
+                }
+                afterPk = decoded.substring(0, split);
+                afterSk = decoded.substring(split + 1);
+            }
+            return SqliteBackend.this.read(() -> "read a segment of store '" + table + "'", (r, now) -> {
+                PreparedStatement ps = r.getBindingAll(Sql.segmentPage(table, afterPk != null));
+                int i = 1;
+                if (afterPk != null) {
+                    ps.setString(i++, afterPk);
+                    ps.setString(i++, afterSk);
+                }
+                ps.setLong(i, limit + 1L);
+                List<RawItem> items = new ArrayList<>();
+                Key last = null;
+                boolean more = false;
+                int rows = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (rows == limit) {
+                            more = true;
+                            break;
+                        }
+                        rows++;
+                        Key key = new Key(rs.getString(1), rs.getString(2));
+                        last = key;
+                        RawItem item = new RawItem(key, payload(rs, 5), rs.getLong(3), expiryOrSentinel(rs, 4));
+                        if (!item.expiredAt(now)) {
+                            items.add(item);
+                        }
+                    }
+                }
+                String next = more ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        (last.pk() + "\u0000" + last.sk()).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+                return new SegmentPage(items, next);
+            });
+        }
+    };
+
+    @Override
+    public Optional<SegmentReader> segmentReader() {
+        return Optional.of(segmentReader);
     }
 
     // --- reads ---
