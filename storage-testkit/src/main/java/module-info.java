@@ -17,6 +17,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit.dynamodb;
     exports dev.polystore.testkit.engines;
     exports dev.polystore.testkit.faults;
+    exports dev.polystore.testkit.index;
     exports dev.polystore.testkit.net;
     exports dev.polystore.testkit.reliability;
 
@@ -24,6 +25,7 @@ module dev.polystore.testkit {
     opens dev.polystore.testkit.domain to org.junit.platform.commons;
     opens dev.polystore.testkit.dynamodb to org.junit.platform.commons;
     opens dev.polystore.testkit.faults to org.junit.platform.commons;
+    opens dev.polystore.testkit.index to org.junit.platform.commons;
     opens dev.polystore.testkit.reliability to org.junit.platform.commons;
 
     provides org.junit.platform.launcher.TestExecutionListener with dev.polystore.testkit.SkippedTestReporter;
