@@ -49,9 +49,9 @@ public interface Index<T> {
     CompletableFuture<List<Item<T>>> query(String key);
 
     /**
-     * The item of a unique index with {@code key}, or empty.
-     *
-     * @throws ValidationException (in the future) if this index is not unique
+     * The item of a unique index with {@code key}, or empty. Completes exceptionally with
+     * {@link ValidationException} if this index is not unique (use {@link #query(String)}), and
+     * with {@link IndexNotReadyException} while it is not built.
      */
     CompletableFuture<Optional<Item<T>>> get(String key);
 

@@ -11,6 +11,7 @@ public class IndexNotReadyException extends StoreException {
 
     private final transient IndexStatus status;
 
+    /** @param status the index's state when the query was refused */
     public IndexNotReadyException(IndexStatus status) {
         super("index '" + status.index() + "' of store '" + status.store() + "' is not built yet ("
                 + status.segmentsDone() + " of " + status.segments() + " segments read, " + status.itemsRead()

@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * A query of one key of a secondary index ({@link Index#query(IndexQuery)}): which sort keys
  * (a {@link KeyRange} over the index's sort key, for a {@linkplain IndexSpec#sorted() sorted}
- * index), how many items per page, in which order, and where to resume. Immutable; every
- * {@code with…} method returns a copy.
+ * index), how many items per page, in which order, and where to resume. Immutable and
+ * thread-safe; every builder method returns a copy.
  *
  * <pre>{@code
  * IndexQuery q = IndexQuery.key("OPEN").prefix("2026-").limit(50).descending();
@@ -67,14 +67,17 @@ public final class IndexQuery {
         return new IndexQuery(key, range, n, direction, cursor);
     }
 
+    /** Results in {@code newDirection} of (sort key, item key). */
     public IndexQuery direction(Direction newDirection) {
         return new IndexQuery(key, range, limit, Objects.requireNonNull(newDirection, "direction"), cursor);
     }
 
+    /** Shorthand for {@code direction(Direction.DESCENDING)}. */
     public IndexQuery descending() {
         return direction(Direction.DESCENDING);
     }
 
+    /** Shorthand for {@code direction(Direction.ASCENDING)} (the default). */
     public IndexQuery ascending() {
         return direction(Direction.ASCENDING);
     }
@@ -88,22 +91,27 @@ public final class IndexQuery {
         return new IndexQuery(key, range, limit, direction, pageCursor);
     }
 
+    /** The index key queried. */
     public String key() {
         return key;
     }
 
+    /** The sort keys selected; {@link KeyRange#all()} by default. */
     public KeyRange range() {
         return range;
     }
 
+    /** The most items per page. */
     public int limit() {
         return limit;
     }
 
+    /** The order of results. */
     public Direction direction() {
         return direction;
     }
 
+    /** Where the query resumes, if it does. */
     public Optional<String> cursor() {
         return Optional.ofNullable(cursor);
     }

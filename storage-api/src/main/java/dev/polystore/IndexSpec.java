@@ -113,6 +113,7 @@ public final class IndexSpec<T> {
         return new IndexSpec<>(name, keys, sortKey, false);
     }
 
+    /** The index's name: what {@link Store#index(String)} and the store's catalog know it by. */
     public String name() {
         return name;
     }

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Whether a secondary index can be queried, and how far its build has come: from
- * {@link Index#status()} and {@link Index#build()}. Immutable.
+ * {@link Index#status()} and {@link Index#build()}. Immutable and thread-safe.
  *
  * @param store the store's name
  * @param index the index's name
@@ -34,6 +34,7 @@ public record IndexStatus(String store, String index, State state, int segments,
         READY
     }
 
+    /** Whether the index answers queries ({@link State#READY}). */
     public boolean ready() {
         return state == State.READY;
     }
