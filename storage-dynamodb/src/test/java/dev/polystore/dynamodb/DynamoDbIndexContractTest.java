@@ -27,6 +27,12 @@ class DynamoDbIndexContractTest extends IndexContract {
         return TestConfigs.local(DYNAMODB.endpoint()).build();
     }
 
+    /** DynamoDB Local answers a transaction in tens of milliseconds on a loaded machine: half the history. */
+    @Override
+    protected int historyLength() {
+        return 120;
+    }
+
     @Test
     @DisplayName("unwrap(DynamoDbAsyncClient.class) hands out the backend's client, which describes the store's table "
             + "and cannot be closed through the handle")

@@ -62,7 +62,7 @@ class IndexKitCatchesBrokenIndexesTest {
         }
 
         @Override
-        int historyLength() {
+        protected int historyLength() {
             return 120;
         }
 
