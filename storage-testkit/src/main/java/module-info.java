@@ -2,8 +2,9 @@
  * The contract kit: abstract JUnit 5 suites a backend's tests subclass, their fixtures and the
  * skip reporter. Its packages are opened to JUnit (which calls the suites' package-private test
  * methods reflectively in the subclass's module) and to Jackson (records the suites store).
- * DynamoDB Local and Testcontainers, used by {@code dev.polystore.testkit.dynamodb} only, are
- * called by reflection and belong on the test class path.
+ * DynamoDB Local and Testcontainers, used by {@code dev.polystore.testkit.dynamodb} and
+ * {@code dev.polystore.testkit.redis} only, are called by reflection and belong on the test class
+ * path, as does the embedded-redis jar whose {@code redis-server} binary the Redis fixture starts.
  */
 module dev.polystore.testkit {
     requires transitive dev.polystore;
@@ -19,6 +20,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit.faults;
     exports dev.polystore.testkit.index;
     exports dev.polystore.testkit.net;
+    exports dev.polystore.testkit.redis;
     exports dev.polystore.testkit.reliability;
 
     opens dev.polystore.testkit to org.junit.platform.commons, com.fasterxml.jackson.databind;
@@ -26,6 +28,7 @@ module dev.polystore.testkit {
     opens dev.polystore.testkit.dynamodb to org.junit.platform.commons;
     opens dev.polystore.testkit.faults to org.junit.platform.commons;
     opens dev.polystore.testkit.index to org.junit.platform.commons;
+    opens dev.polystore.testkit.redis to org.junit.platform.commons;
     opens dev.polystore.testkit.reliability to org.junit.platform.commons;
 
     provides org.junit.platform.launcher.TestExecutionListener with dev.polystore.testkit.SkippedTestReporter;

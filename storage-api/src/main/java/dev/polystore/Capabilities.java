@@ -30,10 +30,15 @@ import java.util.Set;
  *     (0 without {@link Capability#BATCH})
  * @param maxBatchWriteItems most items the backend writes in one batch call, larger batches are
  *     split (0 without {@link Capability#BATCH})
+ * @param transactionsAcrossPartitions whether one transaction may hold operations on different
+ *     partition keys (true for every backend but one whose engine partitions data by key, such
+ *     as Redis Cluster, where a transaction must stay within one partition key and one across
+ *     partition keys fails with {@link ValidationException} before anything is written). The
+ *     domain stores need it.
  */
 public record Capabilities(Set<Capability> supported, int maxTransactionItems, long maxTransactionBytes,
-                           int maxBatchGetItems, int maxBatchWriteItems) {
-    private static final Capabilities NONE = new Capabilities(Set.of(), 0, 0, 0, 0);
+                           int maxBatchGetItems, int maxBatchWriteItems, boolean transactionsAcrossPartitions) {
+    private static final Capabilities NONE = new Capabilities(Set.of(), 0, 0, 0, 0, true);
 
     /**
      * @throws IllegalArgumentException if a declared capability has a limit below 1, or a limit is negative
@@ -72,6 +77,12 @@ public record Capabilities(Set<Capability> supported, int maxTransactionItems, l
         return new Builder();
     }
 
+    /** Capabilities whose transactions (if any) may span partition keys. */
+    public Capabilities(Set<Capability> supported, int maxTransactionItems, long maxTransactionBytes,
+                        int maxBatchGetItems, int maxBatchWriteItems) {
+        this(supported, maxTransactionItems, maxTransactionBytes, maxBatchGetItems, maxBatchWriteItems, true);
+    }
+
     public boolean has(Capability capability) {
         return supported.contains(capability);
     }
@@ -86,6 +97,7 @@ public record Capabilities(Set<Capability> supported, int maxTransactionItems, l
         private long maxTransactionBytes;
         private int maxBatchGetItems;
         private int maxBatchWriteItems;
+        private boolean transactionsAcrossPartitions = true;
 
         private Builder() {
         }
@@ -128,6 +140,16 @@ public record Capabilities(Set<Capability> supported, int maxTransactionItems, l
             return this;
         }
 
+        /**
+         * Limits each transaction to one partition key (see
+         * {@link Capabilities#transactionsAcrossPartitions()}); by default transactions may span
+         * partition keys.
+         */
+        public Builder transactionsWithinOnePartition() {
+            this.transactionsAcrossPartitions = false;
+            return this;
+        }
+
         /** Declares {@link Capability#EXPIRY}. */
         public Builder expiry() {
             declare(Capability.EXPIRY);
@@ -148,7 +170,7 @@ public record Capabilities(Set<Capability> supported, int maxTransactionItems, l
 
         public Capabilities build() {
             return new Capabilities(supported, maxTransactionItems, maxTransactionBytes, maxBatchGetItems,
-                    maxBatchWriteItems);
+                    maxBatchWriteItems, transactionsAcrossPartitions);
         }
     }
 }

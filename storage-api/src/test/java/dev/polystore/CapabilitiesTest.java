@@ -21,6 +21,15 @@ class CapabilitiesTest {
     }
 
     @Test
+    void transactionsSpanPartitionsUnlessTheBuilderSaysOtherwise() {
+        assertTrue(Capabilities.none().transactionsAcrossPartitions());
+        assertTrue(new Capabilities(EnumSet.of(Capability.TRANSACTIONS), 10, 100, 0, 0).transactionsAcrossPartitions());
+        Capabilities cluster = Capabilities.builder().transactions(10, 100).transactionsWithinOnePartition().build();
+        assertFalse(cluster.transactionsAcrossPartitions());
+        assertEquals(new Capabilities(EnumSet.of(Capability.TRANSACTIONS), 10, 100, 0, 0, false), cluster);
+    }
+
+    @Test
     void limitsOfUndeclaredCapabilitiesAreZeroWhateverWasPassed() {
         // What callers passed before batch limits became optional still works, and reads as 0.
         Capabilities caps = new Capabilities(EnumSet.of(Capability.EXPIRY), 100, 4096, 100, 25);

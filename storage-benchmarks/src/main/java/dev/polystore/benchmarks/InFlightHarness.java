@@ -49,10 +49,11 @@ public final class InFlightHarness {
         }
     }
 
-    /** Runs both phases on {@code backend} ({@code sqlite}, {@code dynamodb} or {@code memory}). */
+    /** Runs both phases on {@code backend} ({@code sqlite}, {@code dynamodb}, {@code memory} or {@code redis}). */
     public static List<Phase> run(String backend, int ops) {
         Path dir = null;
         DynamoDbLocalServer server = null;
+        dev.polystore.testkit.redis.RedisProcess redis = null;
         PolystoreTarget target;
         switch (backend) {
             case "sqlite":
@@ -66,8 +67,16 @@ public final class InFlightHarness {
             case "memory":
                 target = PolystoreTarget.memory();
                 break;
+            case "redis":
+                redis = dev.polystore.testkit.redis.RedisProcess.startDefault();
+                // Each call's timeout runs from its issue; a burst of 10,000 issued at once on a loaded
+                // 2-core machine takes longer than the 5 s default to drain (the tail would fail with
+                // UnavailableException, by design), so the harness allows 60 s per call.
+                target = RedisTargets.polystore(redis.uri(), java.util.Map.of("command_timeout_ms",
+                        Integer.getInteger("polystore.bench.redis.command_timeout_ms", 60_000)));
+                break;
             default:
-                throw new IllegalArgumentException("backend must be sqlite, dynamodb or memory, not " + backend);
+                throw new IllegalArgumentException("backend must be sqlite, dynamodb, memory or redis, not " + backend);
         }
         try {
             Store<byte[]> store = target.store();
@@ -90,6 +99,9 @@ public final class InFlightHarness {
             target.close();
             if (server != null) {
                 server.close();
+            }
+            if (redis != null) {
+                redis.close();
             }
             Targets.deleteRecursively(dir);
         }

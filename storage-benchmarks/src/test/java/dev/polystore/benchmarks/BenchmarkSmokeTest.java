@@ -125,7 +125,28 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sqlite", "memory"})
+    @ValueSource(strings = {"polystore", "raw"})
+    void redis(String impl) {
+        RedisBenchmark b = new RedisBenchmark();
+        b.impl = impl;
+        b.items = 20;
+        b.partitions = 1;
+        b.setUp();
+        try {
+            RedisBenchmark.Caller c = new RedisBenchmark.Caller();
+            assertNotNull(b.get(c));
+            b.get64(c);
+            assertTrue(b.put(c) >= 2, "a put over a loaded item is at least its second version");
+            b.put64(c);
+            assertEquals(100L * Payloads.SIZE, b.query100(c), "100 items of the prefix, none of the other");
+            b.query100x64(c);
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "memory", "redis"})
     void inFlight(String backend) {
         List<InFlightHarness.Phase> phases = InFlightHarness.run(backend, 300);
         assertEquals(2, phases.size());

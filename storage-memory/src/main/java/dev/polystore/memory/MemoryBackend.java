@@ -8,6 +8,7 @@ import dev.polystore.Direction;
 import dev.polystore.Health;
 import dev.polystore.Key;
 import dev.polystore.KeyRange;
+import dev.polystore.Limits;
 import dev.polystore.UnavailableException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -38,6 +40,18 @@ import java.util.concurrent.CompletableFuture;
  * atomically and completed before it returns. It is the model the testkit checks other
  * backends against, and a fast backend for users' unit tests. Nothing is persisted.
  *
+ * <p><b>Optional bound.</b> Built with a {@link Bound}, the backend keeps at most that many
+ * items (and/or encoded bytes, as {@link Limits#itemSize} counts them) across all its tables and
+ * evicts the least recently used items when a write goes over. A <em>use</em> is a successful
+ * read of the item by its key ({@link #get}, a hit of {@link #batchGet}) or a successful write of
+ * it (put, batch put, a committed transaction's put). Queries, transaction checks, failed
+ * conditional writes and deletes are not uses. An evicted item is gone exactly as if it had been
+ * deleted: every read and condition finds it absent, "if absent" succeeds, and the next write
+ * starts again at version 1. Eviction is not expiry: an item never expires because of the bound,
+ * and an expired item counts towards the bound until it is evicted, overwritten or deleted.
+ * Unbounded (the default, and always the model the testkit compares against), nothing is ever
+ * evicted and no use is tracked.
+ *
  * <p>Thread-safe. Declares every capability unless built with fewer (for tests of the
  * unsupported-capability path).
  */
@@ -48,9 +62,46 @@ public final class MemoryBackend implements StorageBackend {
     public static final int MAX_BATCH_GET = 100;
     public static final int MAX_BATCH_WRITE = 25;
 
+    /**
+     * The most a bounded backend keeps: {@code maxItems} items and {@code maxBytes} encoded bytes
+     * ({@link Limits#itemSize} of each item), 0 meaning no limit of that kind.
+     *
+     * @param maxItems most items across all tables, or 0 for no limit
+     * @param maxBytes most encoded bytes across all tables, or 0 for no limit; otherwise at least
+     *                 {@link Limits#MAX_ITEM_BYTES}, so that every item fits on its own
+     */
+    public record Bound(long maxItems, long maxBytes) {
+        /** No bound: nothing is evicted. */
+        public static final Bound NONE = new Bound(0, 0);
+
+        public Bound {
+            if (maxItems < 0) {
+                throw new IllegalArgumentException("maxItems must not be negative, got " + maxItems);
+            }
+            if (maxBytes < 0 || (maxBytes > 0 && maxBytes < Limits.MAX_ITEM_BYTES)) {
+                throw new IllegalArgumentException("maxBytes must be 0 (no limit) or at least " + Limits.MAX_ITEM_BYTES
+                        + " (one item of the maximum size), got " + maxBytes);
+            }
+        }
+
+        /** Whether this bound limits anything. */
+        public boolean bounded() {
+            return maxItems > 0 || maxBytes > 0;
+        }
+    }
+
+    /** An item's place in the use order of a bounded backend. */
+    private record Ref(String table, Key key) {
+    }
+
     private final Clock clock;
     private final Capabilities capabilities;
+    private final Bound bound;
     private final Map<String, NavigableMap<String, NavigableMap<String, RawItem>>> tables = new HashMap<>();
+    /** Bounded only: every stored item, least recently used first, with its encoded size. */
+    private final LinkedHashMap<Ref, Long> uses;
+    private long bytes;
+    private long evictions;
     private boolean closed;
 
     public MemoryBackend(Clock clock) {
@@ -58,10 +109,26 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     public MemoryBackend(Clock clock, Set<Capability> capabilities) {
+        this(clock, capabilities, Bound.NONE);
+    }
+
+    /** A backend with every capability and the given bound. */
+    public MemoryBackend(Clock clock, Bound bound) {
+        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY), bound);
+    }
+
+    public MemoryBackend(Clock clock, Set<Capability> capabilities, Bound bound) {
         this.clock = clock;
         boolean tx = capabilities.contains(Capability.TRANSACTIONS);
         this.capabilities = new Capabilities(capabilities, tx ? MAX_TRANSACTION_ITEMS : 0,
                 tx ? MAX_TRANSACTION_BYTES : 0, MAX_BATCH_GET, MAX_BATCH_WRITE);
+        this.bound = java.util.Objects.requireNonNull(bound, "bound");
+        this.uses = bound.bounded() ? new LinkedHashMap<>(16, 0.75f, true) : null;
+    }
+
+    /** The bound this backend keeps ({@link Bound#NONE} if none). */
+    public Bound bound() {
+        return bound;
     }
 
     @Override
@@ -88,7 +155,11 @@ public final class MemoryBackend implements StorageBackend {
         if (closed) {
             return closedFuture();
         }
-        return CompletableFuture.completedFuture(Optional.ofNullable(live(table, key, now())).map(MemoryBackend::fresh));
+        RawItem item = live(table, key, now());
+        if (item != null) {
+            used(table, key);
+        }
+        return CompletableFuture.completedFuture(Optional.ofNullable(item).map(MemoryBackend::fresh));
     }
 
     @Override
@@ -101,7 +172,9 @@ public final class MemoryBackend implements StorageBackend {
         if (!holds(put.condition(), current)) {
             return CompletableFuture.failedFuture(failed(put, current, -1));
         }
-        return CompletableFuture.completedFuture(apply(put, current));
+        long version = apply(put, current);
+        evict();
+        return CompletableFuture.completedFuture(version);
     }
 
     @Override
@@ -182,6 +255,7 @@ public final class MemoryBackend implements StorageBackend {
         for (Key key : keys) {
             RawItem item = live(table, key, now);
             if (item != null) {
+                used(table, key);
                 found.add(fresh(item));
             }
         }
@@ -202,6 +276,7 @@ public final class MemoryBackend implements StorageBackend {
                 remove(op.table(), op.key());
             }
         }
+        evict();
         return CompletableFuture.completedFuture(null);
     }
 
@@ -232,6 +307,7 @@ public final class MemoryBackend implements StorageBackend {
                 versions.add(0L);
             }
         }
+        evict();
         return CompletableFuture.completedFuture(versions);
     }
 
@@ -303,8 +379,16 @@ public final class MemoryBackend implements StorageBackend {
     @Override
     public CompletableFuture<Health> health() {
         synchronized (this) {
-            return CompletableFuture.completedFuture(new Health(!closed, "memory", Duration.ZERO,
-                    Map.of("tables", String.valueOf(tables.size()))));
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("tables", String.valueOf(tables.size()));
+            if (uses != null) {
+                details.put("items", String.valueOf(uses.size()));
+                details.put("bytes", String.valueOf(bytes));
+                details.put("max_items", bound.maxItems() == 0 ? "unbounded" : String.valueOf(bound.maxItems()));
+                details.put("max_bytes", bound.maxBytes() == 0 ? "unbounded" : String.valueOf(bound.maxBytes()));
+                details.put("evictions", String.valueOf(evictions));
+            }
+            return CompletableFuture.completedFuture(new Health(!closed, "memory", Duration.ZERO, details));
         }
     }
 
@@ -312,6 +396,10 @@ public final class MemoryBackend implements StorageBackend {
     public synchronized void close() {
         closed = true;
         tables.clear();
+        if (uses != null) {
+            uses.clear();
+            bytes = 0;
+        }
     }
 
     // --- helpers, called with the lock held ---
@@ -338,6 +426,12 @@ public final class MemoryBackend implements StorageBackend {
         long version = current == null ? 1 : current.version() + 1;
         table(put.table()).computeIfAbsent(put.key().pk(), pk -> new TreeMap<>(SortKeys::compare))
                 .put(put.key().sk(), new RawItem(put.key(), put.payload().clone(), version, put.expiresAt()));
+        if (uses != null) {
+            long size = Limits.itemSize(SortKeys.utf8Length(put.key().pk()), SortKeys.utf8Length(put.key().sk()),
+                    put.payload().length);
+            Long before = uses.put(new Ref(put.table(), put.key()), size); // also the most recent use now
+            bytes += size - (before == null ? 0 : before);
+        }
         return version;
     }
 
@@ -349,6 +443,35 @@ public final class MemoryBackend implements StorageBackend {
             if (partition.isEmpty()) {
                 t.remove(key.pk());
             }
+        }
+        if (uses != null) {
+            Long size = uses.remove(new Ref(table, key));
+            if (size != null) {
+                bytes -= size;
+            }
+        }
+    }
+
+    /** Bounded only: marks a live item read by its key as the most recently used. */
+    private void used(String table, Key key) {
+        if (uses != null) {
+            uses.get(new Ref(table, key)); // an access-ordered map moves the entry to the end
+        }
+    }
+
+    /**
+     * Bounded only, after every write: removes least recently used items until the bound holds.
+     * The operation's own writes are the most recent uses, so they go last.
+     */
+    private void evict() {
+        if (uses == null) {
+            return;
+        }
+        while ((bound.maxItems() > 0 && uses.size() > bound.maxItems())
+                || (bound.maxBytes() > 0 && bytes > bound.maxBytes())) {
+            Ref oldest = uses.keySet().iterator().next();
+            remove(oldest.table(), oldest.key());
+            evictions++;
         }
     }
 

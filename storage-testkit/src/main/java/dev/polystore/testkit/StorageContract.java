@@ -1037,6 +1037,45 @@ public abstract class StorageContract extends KitBase {
         }
 
         @Test
+        @DisplayName("a transaction across partition keys commits, where the backend declares transactionsAcrossPartitions")
+        void acrossPartitions() {
+            assumeCapability(Capability.TRANSACTIONS);
+            Assumptions.assumeTrue(storage.capabilities().transactionsAcrossPartitions(), () -> "backend '"
+                    + storage.backend() + "' declares transactions within one partition key only"
+                    + " (Capabilities.transactionsAcrossPartitions() = false)");
+            Store<String> a = strings();
+            await(a.put(Item.of(pk("tp2"), "x", "old")));
+            assertEquals(List.of(1L, 2L), await(storage.transaction()
+                    .put(a, Item.of(pk("tp1"), "x", "one"))
+                    .put(a, Item.of(pk("tp2"), "x", "two"), Condition.ifVersion(1))
+                    .commit()));
+            assertEquals("one", await(a.get(pk("tp1"), "x")).orElseThrow().value());
+            assertEquals("two", await(a.get(pk("tp2"), "x")).orElseThrow().value());
+        }
+
+        @Test
+        @DisplayName("where transactions stay within one partition key, one across partition keys fails with ValidationException and writes nothing")
+        void withinOnePartition() {
+            assumeCapability(Capability.TRANSACTIONS);
+            Assumptions.assumeFalse(storage.capabilities().transactionsAcrossPartitions(), () -> "backend '"
+                    + storage.backend() + "' declares transactionsAcrossPartitions; its negative test does not apply");
+            Store<String> a = strings();
+            Store<String> b = storage.store("kit_other", Codec.utf8());
+            await(a.put(Item.of(pk("tq2"), "x", "old")));
+            ValidationException e = awaitFailure(ValidationException.class, storage.transaction()
+                    .put(a, Item.of(pk("tq1"), "x", "one"))
+                    .put(a, Item.of(pk("tq2"), "x", "two"))
+                    .commit());
+            assertTrue(e.getMessage().contains("partition"), "the message says why: " + e.getMessage());
+            assertEquals(Optional.empty(), await(a.get(pk("tq1"), "x")), "nothing of a refused transaction is written");
+            assertEquals("old", await(a.get(pk("tq2"), "x")).orElseThrow().value());
+            assertEquals(List.of(1L, 1L), await(storage.transaction()
+                    .put(a, Item.of(pk("tq1"), "x", "one"))
+                    .put(b, Item.of(pk("tq1"), "y", "two"))
+                    .commit()), "one partition key across stores is one partition");
+        }
+
+        @Test
         @DisplayName("without TRANSACTIONS, commit fails with UnsupportedCapabilityException and writes nothing")
         void unsupported() {
             assumeNoCapability(Capability.TRANSACTIONS);

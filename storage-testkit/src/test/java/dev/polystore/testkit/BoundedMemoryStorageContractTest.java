@@ -1,0 +1,23 @@
+package dev.polystore.testkit;
+
+import dev.polystore.StorageConfig;
+import java.nio.file.Path;
+
+/**
+ * The whole core contract on a bounded memory backend whose bound no test reaches: the use
+ * bookkeeping must not change any result. Runs in its own Surefire execution (see the pom).
+ */
+class BoundedMemoryStorageContractTest extends StorageContract {
+    @Override
+    protected StorageConfig config(Path tempDir) {
+        return StorageConfig.builder().backend("memory")
+                .set("memory.max_items", 1_000_000)
+                .set("memory.max_bytes", 1L << 32)
+                .build();
+    }
+
+    @Override
+    protected boolean persistent() {
+        return false;
+    }
+}

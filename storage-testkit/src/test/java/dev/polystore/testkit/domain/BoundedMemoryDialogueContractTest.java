@@ -1,0 +1,18 @@
+package dev.polystore.testkit.domain;
+
+import dev.polystore.StorageConfig;
+import java.nio.file.Path;
+
+/**
+ * The dialogue contract on a bounded memory backend whose bound no test reaches: the use
+ * bookkeeping must not change any result. Runs in its own Surefire execution (see the pom).
+ */
+class BoundedMemoryDialogueContractTest extends DialogueStoreContract {
+    @Override
+    protected StorageConfig config(Path tempDir) {
+        return StorageConfig.builder().backend("memory")
+                .set("memory.max_items", 1_000_000)
+                .set("memory.max_bytes", 1L << 32)
+                .build();
+    }
+}
