@@ -20,11 +20,14 @@ module dev.polystore {
     exports dev.polystore.spi;
     exports dev.polystore.dialogue;
     exports dev.polystore.document;
+    exports dev.polystore.lease;
+    exports dev.polystore.event;
 
     // The domain stores' items are JSON records: Jackson reads and writes them reflectively.
     opens dev.polystore.dialogue to com.fasterxml.jackson.databind;
     opens dev.polystore.document to com.fasterxml.jackson.databind;
     opens dev.polystore.internal.domain to com.fasterxml.jackson.databind;
+    opens dev.polystore.internal.coordination to com.fasterxml.jackson.databind;
 
     uses dev.polystore.spi.StorageProvider;
 }

@@ -162,6 +162,15 @@ public record Capabilities(Set<Capability> supported, int maxTransactionItems, l
             return this;
         }
 
+        /**
+         * Declares {@link Capability#CHANGE_NOTIFICATIONS} (the backend's {@code changeNotifier()}
+         * must then be present).
+         */
+        public Builder changeNotifications() {
+            declare(Capability.CHANGE_NOTIFICATIONS);
+            return this;
+        }
+
         private void declare(Capability capability) {
             if (!supported.add(capability)) {
                 throw new IllegalStateException(capability + " was already declared");

@@ -17,5 +17,11 @@ public enum Capability {
      * the same set of documents for every query (the testkit checks it against the portable
      * index on the same data), scored and ordered by the engine's own relevance.
      */
-    NATIVE_SEARCH
+    NATIVE_SEARCH,
+    /**
+     * The backend wakes event subscribers after committed writes
+     * ({@link dev.polystore.spi.StorageBackend#changeNotifier()}); a hint only, polling stays the
+     * safety net. Without it, subscriptions learn of new events by polling alone.
+     */
+    CHANGE_NOTIFICATIONS
 }

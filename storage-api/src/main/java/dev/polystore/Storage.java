@@ -1,5 +1,8 @@
 package dev.polystore;
 
+import dev.polystore.event.EventStore;
+import dev.polystore.lease.LeaseOptions;
+import dev.polystore.lease.Leases;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -68,6 +71,44 @@ public interface Storage extends AutoCloseable {
      * @throws UnsupportedCapabilityException if the backend lacks {@link Capability#TRANSACTIONS}
      */
     DocumentStore documents();
+
+    /**
+     * Leases with fencing tokens ({@code docs/coordination.md}), with {@link LeaseOptions#defaults()};
+     * one instance per Storage. Their items live in the store {@code leases}. Fenced writes need
+     * {@link Capability#TRANSACTIONS}; leases themselves work on every backend.
+     */
+    default Leases leases() {
+        return leases(LeaseOptions.defaults());
+    }
+
+    /**
+     * Leases acquired and renewed with {@code options} (owner label, ticker, renewal, margins): a
+     * new instance, sharing the lease items of every other instance on the same engine.
+     */
+    default Leases leases(LeaseOptions options) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not offer leases");
+    }
+
+    /**
+     * Event streams whose data are {@code type} values, encoded as JSON with {@link JacksonCodec}
+     * ({@code docs/coordination.md}). Their items live in the store {@code events}; views of any
+     * type share the streams.
+     *
+     * @throws UnsupportedCapabilityException if the backend lacks {@link Capability#TRANSACTIONS},
+     *                                        which every append needs
+     */
+    default <T> EventStore<T> events(Class<T> type) {
+        return events(JacksonCodec.of(type));
+    }
+
+    /**
+     * Event streams whose data are encoded by {@code codec}; see {@link #events(Class)}.
+     *
+     * @throws UnsupportedCapabilityException if the backend lacks {@link Capability#TRANSACTIONS}
+     */
+    default <T> EventStore<T> events(Codec<T> codec) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not offer event streams");
+    }
 
     /** What this backend offers. */
     Capabilities capabilities();

@@ -17,6 +17,14 @@ import dev.polystore.StoreException;
 import dev.polystore.UnsupportedCapabilityException;
 import dev.polystore.internal.domain.DefaultDialogueStore;
 import dev.polystore.internal.domain.DefaultDocumentStore;
+import dev.polystore.internal.coordination.Coordination;
+import dev.polystore.internal.coordination.DefaultEventStore;
+import dev.polystore.internal.coordination.DefaultLeases;
+import dev.polystore.internal.coordination.EventLog;
+import dev.polystore.event.EventStore;
+import dev.polystore.lease.LeaseOptions;
+import dev.polystore.lease.Leases;
+import dev.polystore.spi.ChangeNotifier;
 import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.StorageBackend;
 import java.time.Clock;
@@ -37,6 +45,9 @@ import org.slf4j.LoggerFactory;
 public final class DefaultStorage implements Storage {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultStorage.class);
 
+    /** How long close() waits for subscriptions to save their last checkpoint. */
+    private static final Duration COORDINATION_GRACE = Duration.ofSeconds(2);
+
     private final String name;
     private final StorageBackend backend;
     private final Clock clock;
@@ -48,6 +59,9 @@ public final class DefaultStorage implements Storage {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile DialogueStore dialogueStore;
     private volatile DocumentStore documentStore;
+    private final Coordination coordination;
+    private volatile Leases defaultLeases;
+    private volatile EventLog eventLog;
 
     /** A storage whose cursors are sealed under the built-in, public secret ({@link Cursors#withDefaultSecret()}). */
     public DefaultStorage(String name, StorageBackend backend, Clock clock) {
@@ -61,6 +75,7 @@ public final class DefaultStorage implements Storage {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.cursors = Objects.requireNonNull(cursors, "cursors");
         this.capabilities = Objects.requireNonNull(backend.capabilities(), "capabilities");
+        this.coordination = new Coordination(name);
     }
 
     @Override
@@ -186,6 +201,46 @@ public final class DefaultStorage implements Storage {
     }
 
     @Override
+    public Leases leases() {
+        Leases l = defaultLeases;
+        if (l == null) {
+            synchronized (this) {
+                if (defaultLeases == null) {
+                    defaultLeases = new DefaultLeases(this, clock, coordination, LeaseOptions.defaults());
+                }
+                l = defaultLeases;
+            }
+        }
+        return l;
+    }
+
+    @Override
+    public Leases leases(LeaseOptions options) {
+        return new DefaultLeases(this, clock, coordination, Objects.requireNonNull(options, "options"));
+    }
+
+    @Override
+    public <T> EventStore<T> events(Codec<T> codec) {
+        Objects.requireNonNull(codec, "codec");
+        require(Capability.TRANSACTIONS);
+        EventLog log = eventLog;
+        if (log == null) {
+            synchronized (this) {
+                if (eventLog == null) {
+                    ChangeNotifier notifier = null;
+                    if (capabilities.has(Capability.CHANGE_NOTIFICATIONS)) {
+                        notifier = backend.changeNotifier().orElseThrow(() -> new StoreException("backend '" + name
+                                + "' declares " + Capability.CHANGE_NOTIFICATIONS + " but its changeNotifier() is empty"));
+                    }
+                    eventLog = new EventLog(this, clock, coordination, notifier);
+                }
+                log = eventLog;
+            }
+        }
+        return new DefaultEventStore<>(log, codec);
+    }
+
+    @Override
     public Capabilities capabilities() {
         return capabilities;
     }
@@ -204,6 +259,8 @@ public final class DefaultStorage implements Storage {
 
     @Override
     public void close() {
+        // Subscriptions save their last checkpoint and leases stop renewing while the engine is still open.
+        coordination.close(COORDINATION_GRACE);
         if (closed.compareAndSet(false, true)) {
             try {
                 backend.close();

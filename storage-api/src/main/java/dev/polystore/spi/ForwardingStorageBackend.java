@@ -106,6 +106,11 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     }
 
     @Override
+    public Optional<ChangeNotifier> changeNotifier() {
+        return delegate.changeNotifier();
+    }
+
+    @Override
     public CompletableFuture<Health> health() {
         return delegate.health();
     }

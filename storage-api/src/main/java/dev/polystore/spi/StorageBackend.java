@@ -137,6 +137,15 @@ public interface StorageBackend extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * The backend's native wake-up hook for event subscribers, present exactly when
+     * {@link #capabilities()} declares {@link Capability#CHANGE_NOTIFICATIONS}. See
+     * {@link ChangeNotifier} for what it must announce and when.
+     */
+    default Optional<ChangeNotifier> changeNotifier() {
+        return Optional.empty();
+    }
+
     /** Sends a trivial request. Should not complete exceptionally: report failures as unhealthy. */
     CompletableFuture<Health> health();
 

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * distinct 1 KB items, then {@code ops} concurrent gets of them, every call issued before any is
  * awaited. Reports errors by type (expected: none), throughput and peak heap. Asserts no timing.
  *
- * <pre>java -Xmx1g -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.InFlightHarness 10000 sqlite,dynamodb,memory</pre>
+ * <pre>java -Xmx1g -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.InFlightHarness 10000 sqlite,dynamodb,memory,postgres,postgres-pooled</pre>
  */
 public final class InFlightHarness {
 
@@ -49,10 +49,16 @@ public final class InFlightHarness {
         }
     }
 
-    /** Runs both phases on {@code backend} ({@code sqlite}, {@code dynamodb}, {@code memory} or {@code redis}). */
+    /** Runs both phases on {@code backend} ({@code sqlite}, {@code dynamodb}, {@code memory}, {@code redis}, {@code postgres}, {@code postgres-pooled}). */
     public static List<Phase> run(String backend, int ops) {
+        return run(backend, ops, null);
+    }
+
+    /** As {@link #run(String, int)}; a postgres backend uses {@code shared} if given, else a server of its own. */
+    public static List<Phase> run(String backend, int ops, PostgresBenchServer shared) {
         Path dir = null;
         DynamoDbLocalServer server = null;
+        PostgresBenchServer postgres = null;
         dev.polystore.testkit.redis.RedisProcess redis = null;
         PolystoreTarget target;
         switch (backend) {
@@ -67,6 +73,15 @@ public final class InFlightHarness {
             case "memory":
                 target = PolystoreTarget.memory();
                 break;
+            case "postgres":
+            case "postgres-pooled":
+                // postgres: the defaults (calls from this one thread run on it, one after another, while a
+                // connection is free); postgres-pooled: run_on_caller = false, so all ops really are queued at once.
+                postgres = shared != null ? null : PostgresBenchServer.start();
+                PostgresBenchServer pg = shared != null ? shared : postgres;
+                target = PolystoreTarget.postgres(pg.jdbcUrl(), pg.user(), backend.equals("postgres") ? "inflight_" : "inflightp_",
+                        backend.equals("postgres"));
+                break;
             case "redis":
                 redis = dev.polystore.testkit.redis.RedisProcess.startDefault();
                 // Each call's timeout runs from its issue; a burst of 10,000 issued at once on a loaded
@@ -76,7 +91,8 @@ public final class InFlightHarness {
                         Integer.getInteger("polystore.bench.redis.command_timeout_ms", 60_000)));
                 break;
             default:
-                throw new IllegalArgumentException("backend must be sqlite, dynamodb, memory or redis, not " + backend);
+                throw new IllegalArgumentException("backend must be sqlite, dynamodb, memory, redis, postgres or postgres-pooled, not "
+                        + backend);
         }
         try {
             Store<byte[]> store = target.store();
@@ -99,6 +115,9 @@ public final class InFlightHarness {
             target.close();
             if (server != null) {
                 server.close();
+            }
+            if (postgres != null) {
+                postgres.close();
             }
             if (redis != null) {
                 redis.close();

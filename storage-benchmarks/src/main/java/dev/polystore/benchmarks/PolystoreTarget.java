@@ -66,6 +66,21 @@ public final class PolystoreTarget implements Target {
                 .build()));
     }
 
+    /**
+     * Polystore on PostgreSQL at {@code url} with the backend's defaults (pool of 10, {@code
+     * synchronous_commit = on}), tables {@code <prefix>items}, and {@code run_on_caller} as given.
+     */
+    public static PolystoreTarget postgres(String url, String user, String prefix, boolean runOnCaller) {
+        return new PolystoreTarget(StoreFactory.open(StorageConfig.builder()
+                .backend("postgres")
+                .set("postgres.url", url)
+                .set("postgres.user", user)
+                .set("postgres.table_prefix", prefix)
+                .set("postgres.create_tables", true)
+                .set("postgres.run_on_caller", runOnCaller)
+                .build()));
+    }
+
     /** Polystore on the in-memory reference backend. */
     public static PolystoreTarget memory() {
         return new PolystoreTarget(StoreFactory.open(StorageConfig.builder().backend("memory").build()));

@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * {@code pageSize}), then through the raw driver for comparison, and reports throughput and peak
  * heap. Meant to run with a small heap:
  *
- * <pre>java -Xmx128m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.StreamingHarness 1000000 1000 [sqlite|dynamodb]</pre>
+ * <pre>java -Xmx128m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.StreamingHarness 1000000 1000 [sqlite|dynamodb|postgres]</pre>
  *
  * <p>SQLite (the default): the partition is written with plain JDBC into the table Polystore
  * created (one transaction, the same layout), which is much faster than any durable per-item
@@ -64,8 +64,11 @@ public final class StreamingHarness {
         if (backend.equals("dynamodb")) {
             dynamodb(items, pageSize);
             return;
+        } else if (backend.equals("postgres")) {
+            postgres(items, pageSize);
+            return;
         } else if (!backend.equals("sqlite")) {
-            throw new IllegalArgumentException("backend must be sqlite or dynamodb, not " + backend);
+            throw new IllegalArgumentException("backend must be sqlite, dynamodb or postgres, not " + backend);
         }
         Path dir = Targets.tempDir("bench-stream-");
         try {
@@ -187,6 +190,84 @@ public final class StreamingHarness {
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Pass("raw sdk query/" + pageSize + " (" + requests + " requests)", n, bytes, seconds,
                     heap.peakSampled(), heap.peakPools());
+        }
+    }
+
+    /** The PostgreSQL mode of {@link #main}: the embedded server (fsync on), filled with COPY, streamed both ways. */
+    static void postgres(int items, int pageSize) {
+        try (PostgresBenchServer server = PostgresBenchServer.start()) {
+            long start = System.nanoTime();
+            fillPostgres(server, items);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("loaded %d items in %.1f s (%.0f items/s; COPY in chunks of 10,000, one transaction each)%n",
+                    items, seconds, items / seconds);
+            System.out.println(polystorePostgres(server, pageSize));
+            System.out.println(rawPostgres(server));
+        }
+    }
+
+    /** Polystore's table of store {@value PolystoreTarget#STORE} with the benchmarks' prefix. */
+    static final String POSTGRES_TABLE = "bench_" + PolystoreTarget.STORE;
+
+    /**
+     * Creates the store with Polystore, then writes {@code items} items of partition {@value #PK}
+     * (version 1, the backend's layout) into its table with binary {@code COPY}, 10,000 per
+     * statement, so the heap never holds more than one chunk.
+     */
+    public static void fillPostgres(PostgresBenchServer server, int items) {
+        PolystoreTarget.postgres(server.jdbcUrl(), server.user(), "bench_", true).close();
+        Payloads payloads = new Payloads(7);
+        try (Connection c = server.server().connect(PostgresBenchServer.DATABASE)) {
+            org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            for (int from = 0; from < items; from += 10_000) {
+                List<Entry> chunk = new ArrayList<>(10_000);
+                for (int i = from; i < Math.min(items, from + 10_000); i++) {
+                    chunk.add(new Entry(PK, String.format("%09d", i), payloads.next()));
+                }
+                copy.copyIn("COPY " + POSTGRES_TABLE + " (pk, sk, version, expires_at, payload) FROM STDIN (FORMAT binary)",
+                        new java.io.ByteArrayInputStream(RawPostgresTarget.binaryCopy(chunk)));
+            }
+        } catch (SQLException | java.io.IOException e) {
+            throw new IllegalStateException("could not fill PostgreSQL", e);
+        }
+    }
+
+    /** Streams the PostgreSQL partition through {@code Store.forEach}. */
+    public static Pass polystorePostgres(PostgresBenchServer server, int pageSize) {
+        try (PolystoreTarget target = PolystoreTarget.postgres(server.jdbcUrl(), server.user(), "bench_", true)) {
+            return polystore(target, pageSize);
+        }
+    }
+
+    /**
+     * Streams the PostgreSQL partition through one pgjdbc result set read with a server-side
+     * cursor (autocommit off, fetch size 1,000), reading every row's key, version, expiry and payload.
+     */
+    public static Pass rawPostgres(PostgresBenchServer server) {
+        try (Connection c = server.server().connect(PostgresBenchServer.DATABASE); HeapWatch heap = new HeapWatch()) {
+            c.setAutoCommit(false);
+            long n = 0;
+            long bytes = 0;
+            long start = System.nanoTime();
+            try (PreparedStatement ps = c.prepareStatement("SELECT sk, version, expires_at, payload FROM " + POSTGRES_TABLE
+                    + " WHERE pk = ? ORDER BY sk")) {
+                ps.setFetchSize(1000);
+                ps.setBytes(1, PK.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rs.getBytes(1);
+                        rs.getLong(2);
+                        rs.getLong(3);
+                        bytes += rs.getBytes(4).length;
+                        n++;
+                    }
+                }
+            }
+            c.commit();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Pass("raw pgjdbc cursor/1000", n, bytes, seconds, heap.peakSampled(), heap.peakPools());
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -70,6 +70,28 @@ public final class Targets {
         }
     }
 
+    /** PostgreSQL with its calls handed to an executor of one thread per pooled connection ({@link RawPostgresTarget}). */
+    public static final String RAW_POOL = "raw-pool";
+
+    /**
+     * {@code polystore}, {@code polystore-pooled} ({@code run_on_caller = false}), {@code raw} or
+     * {@code raw-pool} against the PostgreSQL at {@code url}; each contender has tables of its own.
+     */
+    public static Target postgres(String impl, String url, String user) {
+        switch (impl) {
+            case POLYSTORE:
+                return PolystoreTarget.postgres(url, user, "bench_", true);
+            case POLYSTORE_POOLED:
+                return PolystoreTarget.postgres(url, user, "benchp_", false);
+            case RAW:
+                return new RawPostgresTarget(url, user, "raw_items", false);
+            case RAW_POOL:
+                return new RawPostgresTarget(url, user, "rawp_items", true);
+            default:
+                throw new IllegalArgumentException("impl must be polystore, polystore-pooled, raw or raw-pool, not " + impl);
+        }
+    }
+
     /** Partition key of the {@code i}-th single item ({@code sk = "profile"}). */
     public static String itemPk(int i) {
         return String.format("user#%07d", i);

@@ -20,15 +20,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BenchmarkSmokeTest {
     private static DynamoDbLocalServer dynamo;
+    private static PostgresBenchServer postgres;
 
     @BeforeAll
-    static void startDynamoDbLocal() {
+    static void startServers() {
         dynamo = DynamoDbLocalServer.start();
+        postgres = PostgresBenchServer.start();
     }
 
     @AfterAll
-    static void stopDynamoDbLocal() {
+    static void stopServers() {
         dynamo.close();
+        postgres.close();
     }
 
     @ParameterizedTest
@@ -125,6 +128,34 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"polystore", "polystore-pooled", "raw", "raw-pool"})
+    void postgres(String impl) {
+        PostgresBenchmark b = new PostgresBenchmark();
+        b.impl = impl;
+        b.items = 80;
+        b.partitions = 2;
+        b.server = postgres;
+        b.target = Targets.postgres(impl, postgres.jdbcUrl(), postgres.user());
+        try {
+            Targets.load(b.target, Targets.dataset(b.items, b.partitions, new Payloads(1)), 1_000);
+            b.pks = new String[b.items];
+            for (int i = 0; i < b.items; i++) {
+                b.pks[i] = Targets.itemPk(i);
+            }
+            b.listPks = new String[] {Targets.listPk(0), Targets.listPk(1)};
+            PostgresBenchmark.Caller c = new PostgresBenchmark.Caller();
+            assertNotNull(b.get(c));
+            b.get64(c);
+            assertTrue(b.put(c) >= 2, "a put over a loaded item is at least its second version");
+            b.put64(c);
+            assertEquals(100L * Payloads.SIZE, b.query100(c), "100 items of the prefix, none of the other");
+            b.query100x64(c);
+        } finally {
+            b.target.close();
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"polystore", "raw"})
     void redis(String impl) {
         RedisBenchmark b = new RedisBenchmark();
@@ -146,9 +177,40 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sqlite", "memory", "redis"})
+    @ValueSource(strings = {"polystore", "polystore-pooled", "raw", "raw-copy"})
+    void postgresBulkLoad(String impl) {
+        PostgresBulkLoadBenchmark b = new PostgresBulkLoadBenchmark();
+        b.impl = impl;
+        b.items = 1200;
+        b.data = Targets.dataset(b.items, 0, new Payloads(5));
+        b.server = postgres;
+        b.target = Targets.postgres(impl.equals("raw-copy") ? Targets.RAW : impl, postgres.jdbcUrl(), postgres.user());
+        try {
+            for (int shot = 0; shot < 2; shot++) {
+                b.empty();
+                b.bulkLoad();
+                assertNotNull(b.target.get(Targets.itemPk(1199), Targets.ITEM_SK).join());
+            }
+        } finally {
+            b.target.close();
+        }
+    }
+
+    @Test
+    void streamingPostgres() {
+        StreamingHarness.fillPostgres(postgres, 2_500);
+        StreamingHarness.Pass polystore = StreamingHarness.polystorePostgres(postgres, 1000);
+        StreamingHarness.Pass raw = StreamingHarness.rawPostgres(postgres);
+        assertEquals(2_500, polystore.items());
+        assertEquals(2_500L * Payloads.SIZE, polystore.bytes());
+        assertEquals(2_500, raw.items());
+        assertEquals(2_500L * Payloads.SIZE, raw.bytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "memory", "redis", "postgres", "postgres-pooled"})
     void inFlight(String backend) {
-        List<InFlightHarness.Phase> phases = InFlightHarness.run(backend, 300);
+        List<InFlightHarness.Phase> phases = InFlightHarness.run(backend, 300, postgres);
         assertEquals(2, phases.size());
         for (InFlightHarness.Phase p : phases) {
             assertEquals(0, p.errors(), p.toString());
@@ -191,6 +253,25 @@ class BenchmarkSmokeTest {
             assertEquals(b.sk, b.cursors.decode(b.seal(), "orders", "user#42", dev.polystore.KeyRange.prefix("order#"),
                     dev.polystore.Direction.ASCENDING));
             assertEquals(10, b.resumePage().items().size());
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "dynamodb"})
+    void coordination(String backend) throws Exception {
+        CoordinationBenchmark b = new CoordinationBenchmark();
+        b.backend = backend;
+        b.pollMs = 20;
+        b.endpoint = backend.equals("dynamodb") ? dynamo.endpoint() : null;
+        b.setUp();
+        try {
+            assertEquals(1, b.append().lastRevision());
+            assertTrue(b.acquireRelease());
+            assertEquals(1L, b.subscriptionLag());
+            assertEquals(2L, b.subscriptionLag());
+            assertTrue(b.leases.describe("bench-lease").join().orElseThrow().released(), "released");
         } finally {
             b.tearDown();
         }

@@ -2,9 +2,7 @@ package dev.polystore.dynamodb;
 
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.polystore.testkit.net.Ports;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -39,12 +37,16 @@ final class DedicatedDynamoDbLocal {
         return new DedicatedDynamoDbLocal(server, port);
     }
 
-    /** Starts on a probed free loopback port, trying another if the probed one is taken first. */
+    /**
+     * Starts on a probed free loopback port below the ephemeral range (the server is restarted on
+     * it while clients reconnect: see {@link Ports#restartable()}), trying another if the probed
+     * one is taken first.
+     */
     static DedicatedDynamoDbLocal startOnFreePort(Path dataDir) throws Exception {
         Exception last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                return start(freeLoopbackPort(), dataDir);
+                return start(Ports.restartable(), dataDir);
             } catch (Exception e) {
                 last = e;
             }
@@ -67,12 +69,5 @@ final class DedicatedDynamoDbLocal {
      */
     void stop() throws Exception {
         server.stop();
-    }
-
-    static int freeLoopbackPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
     }
 }

@@ -755,7 +755,9 @@ class DynamoDbFaultTest {
             boolean deleted = await(backend.delete(new WriteOp.Delete(STORE, key, Condition.none())));
 
             assertEquals(1, faults.injected(Fault.LOSE_RESPONSE));
-            assertEquals(2, faults.calls("DeleteItem"), "retried once, and the retry found nothing");
+            // At least one retry; on a loaded machine a retry may itself time out and be sent again.
+            int calls = faults.calls("DeleteItem");
+            assertTrue(calls >= 2, "the lost response was retried: " + calls + " DeleteItem calls");
             assertTrue(deleted, "an item may have been deleted by this call: true (documented on Store.delete)");
             assertTrue(await(bystander.get(STORE, key)).isEmpty(), "the item is gone");
             // Without an ambiguous attempt, a delete of nothing is a certain false.

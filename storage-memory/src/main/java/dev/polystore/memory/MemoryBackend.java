@@ -10,6 +10,7 @@ import dev.polystore.Key;
 import dev.polystore.KeyRange;
 import dev.polystore.Limits;
 import dev.polystore.UnavailableException;
+import dev.polystore.spi.ChangeNotifier;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
@@ -34,6 +35,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The reference backend: every item in sorted maps behind one lock, every operation applied
@@ -52,8 +55,9 @@ import java.util.concurrent.CompletableFuture;
  * Unbounded (the default, and always the model the testkit compares against), nothing is ever
  * evicted and no use is tracked.
  *
- * <p>Thread-safe. Declares every capability unless built with fewer (for tests of the
- * unsupported-capability path).
+ * <p>Thread-safe. Declares every capability but {@code NATIVE_SEARCH} unless built with fewer
+ * (for tests of the unsupported-capability path), including {@code CHANGE_NOTIFICATIONS}; the
+ * bounded constructor {@link #MemoryBackend(Clock, Bound)} leaves it out (subscriptions poll).
  */
 public final class MemoryBackend implements StorageBackend {
     /** Same limits as the strictest engine we ship (DynamoDB), so tests on memory stay portable. */
@@ -103,9 +107,11 @@ public final class MemoryBackend implements StorageBackend {
     private long bytes;
     private long evictions;
     private boolean closed;
+    private final Notifier notifier;
 
     public MemoryBackend(Clock clock) {
-        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY));
+        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY,
+                Capability.CHANGE_NOTIFICATIONS));
     }
 
     public MemoryBackend(Clock clock, Set<Capability> capabilities) {
@@ -124,11 +130,69 @@ public final class MemoryBackend implements StorageBackend {
                 tx ? MAX_TRANSACTION_BYTES : 0, MAX_BATCH_GET, MAX_BATCH_WRITE);
         this.bound = java.util.Objects.requireNonNull(bound, "bound");
         this.uses = bound.bounded() ? new LinkedHashMap<>(16, 0.75f, true) : null;
+        this.notifier = capabilities.contains(Capability.CHANGE_NOTIFICATIONS) ? new Notifier() : null;
     }
 
     /** The bound this backend keeps ({@link Bound#NONE} if none). */
     public Bound bound() {
         return bound;
+    }
+
+    /**
+     * Present when built with {@link Capability#CHANGE_NOTIFICATIONS} (the default): listeners of a
+     * partition are called after every successful write to it through this backend, on the writing
+     * thread, after the backend's lock is released. There is no other process to hear from.
+     */
+    @Override
+    public Optional<ChangeNotifier> changeNotifier() {
+        return Optional.ofNullable(notifier);
+    }
+
+    /** Listeners by table and partition. */
+    private static final class Notifier implements ChangeNotifier {
+        private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
+
+        private static String key(String table, String pk) {
+            return table + "\u0000" + pk;
+        }
+
+        @Override
+        public Registration listen(String table, String pk, Runnable listener) {
+            String key = key(table, pk);
+            Runnable mine = java.util.Objects.requireNonNull(listener, "listener")::run;
+            listeners.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(mine);
+            return () -> listeners.computeIfPresent(key, (k, list) -> {
+                list.remove(mine);
+                return list.isEmpty() ? null : list;
+            });
+        }
+
+        void announce(String table, String pk) {
+            List<Runnable> list = listeners.get(key(table, pk));
+            if (list == null) {
+                return;
+            }
+            for (Runnable r : list) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // A listener's failure is its own; the write has been applied.
+                }
+            }
+        }
+    }
+
+    /** Announces the partitions of writes that applied (called without the lock). */
+    private <T> CompletableFuture<T> announced(CompletableFuture<T> result, List<? extends WriteOp> ops) {
+        if (notifier != null && !result.isCompletedExceptionally() && !notifier.listeners.isEmpty()) {
+            Set<String> seen = new java.util.HashSet<>();
+            for (WriteOp op : ops) {
+                if (!(op instanceof WriteOp.Check) && seen.add(op.table() + "\u0000" + op.key().pk())) {
+                    notifier.announce(op.table(), op.key().pk());
+                }
+            }
+        }
+        return result;
     }
 
     @Override
@@ -163,7 +227,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<Long> put(WriteOp.Put put) {
+    public CompletableFuture<Long> put(WriteOp.Put put) {
+        CompletableFuture<Long> result;
+        synchronized (this) {
+            result = putLocked(put);
+        }
+        return announced(result, List.of(put));
+    }
+
+    private CompletableFuture<Long> putLocked(WriteOp.Put put) {
         if (closed) {
             return closedFuture();
         }
@@ -178,7 +250,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
+    public CompletableFuture<Boolean> delete(WriteOp.Delete delete) {
+        CompletableFuture<Boolean> result;
+        synchronized (this) {
+            result = deleteLocked(delete);
+        }
+        return announced(result, List.of(delete));
+    }
+
+    private CompletableFuture<Boolean> deleteLocked(WriteOp.Delete delete) {
         if (closed) {
             return closedFuture();
         }
@@ -263,7 +343,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
+    public CompletableFuture<Void> batchWrite(String table, List<WriteOp> writes) {
+        CompletableFuture<Void> result;
+        synchronized (this) {
+            result = batchWriteLocked(writes);
+        }
+        return announced(result, writes);
+    }
+
+    private CompletableFuture<Void> batchWriteLocked(List<WriteOp> writes) {
         if (closed) {
             return closedFuture();
         }
@@ -281,7 +369,15 @@ public final class MemoryBackend implements StorageBackend {
     }
 
     @Override
-    public synchronized CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+    public CompletableFuture<List<Long>> transact(List<WriteOp> operations) {
+        CompletableFuture<List<Long>> result;
+        synchronized (this) {
+            result = transactLocked(operations);
+        }
+        return announced(result, operations);
+    }
+
+    private CompletableFuture<List<Long>> transactLocked(List<WriteOp> operations) {
         if (closed) {
             return closedFuture();
         }

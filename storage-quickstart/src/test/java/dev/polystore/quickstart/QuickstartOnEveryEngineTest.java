@@ -41,7 +41,7 @@ class QuickstartOnEveryEngineTest {
             assertTrue(output.stream().anyMatch(l -> l.equals("done") || l.startsWith("done: ")), engine + ":\n" + all);
             results.put(engine, results(output));
         }
-        assertTrue(results.keySet().containsAll(List.of("dynamodb", "memory", "redis", "sqlite")), "engines: " + results.keySet());
+        assertTrue(results.keySet().containsAll(List.of("dynamodb", "memory", "postgres", "redis", "sqlite")), "engines: " + results.keySet());
         List<String> reference = results.get("sqlite");
         assertTrue(reference.size() > 15, "too little output to compare: " + reference);
         results.forEach((engine, lines) -> assertEquals(reference, lines,

@@ -35,8 +35,36 @@ final class Connections {
         this.url = "jdbc:sqlite:" + settings.path().toAbsolutePath().normalize();
     }
 
-    /** The writer: creates the file if needed, fixes page size and encoding of a new file, switches it to WAL. */
+    /**
+     * The writer: creates the file if needed, fixes page size and encoding of a new file, switches it to WAL.
+     *
+     * <p>While another connection creates the same file or switches it to WAL, SQLite may answer
+     * {@code SQLITE_BUSY} at once, without calling the busy handler (it does so where waiting
+     * could deadlock). Such an answer is retried with a short pause until the busy timeout has
+     * passed, as the busy handler would have waited; then it is reported.
+     */
     Connection openWriter() throws SQLException {
+        long deadline = System.nanoTime() + settings.busyTimeout().toNanos();
+        long pauseMillis = 5;
+        while (true) {
+            try {
+                return openWriterOnce();
+            } catch (SQLException e) {
+                if (!SqliteErrors.isBusy(e) || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pauseMillis = Math.min(pauseMillis * 2, 100);
+            }
+        }
+    }
+
+    private Connection openWriterOnce() throws SQLException {
         Connection c = open();
         boolean ok = false;
         try {

@@ -137,28 +137,44 @@ class SchemaMigrationTest {
         assertEquals(List.of("99"), column(db, "SELECT version FROM _polystore_schema"), "the file is not touched");
     }
 
+    /**
+     * Rounds of 4 openers racing on a new file: each must open (SQLite may answer SQLITE_BUSY at
+     * once, without waiting, while another connection creates the file or switches it to WAL),
+     * and exactly one of them migrates it.
+     */
     @Test
     void concurrentOpensMigrateExactlyOnce() throws Exception {
-        Path db = dir.resolve("race.db");
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            List<CompletableFuture<Storage>> opens = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                opens.add(CompletableFuture.supplyAsync(() -> Sqlite.open(db), pool));
-            }
-            int fresh = 0;
-            for (CompletableFuture<Storage> f : opens) {
-                try (Storage storage = await(f)) {
-                    if (Sqlite.backend(storage).schemaVersionFound() == 0) {
-                        fresh++;
+            for (int round = 0; round < 20; round++) {
+                Path db = dir.resolve("race-" + round + ".db");
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+                List<CompletableFuture<Storage>> opens = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    opens.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            start.await();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return Sqlite.open(db);
+                    }, pool));
+                }
+                int fresh = 0;
+                for (CompletableFuture<Storage> f : opens) {
+                    try (Storage storage = await(f)) {
+                        if (Sqlite.backend(storage).schemaVersionFound() == 0) {
+                            fresh++;
+                        }
                     }
                 }
+                assertEquals(1, fresh, "round " + round + ": exactly one opener saw an empty file and migrated it");
+                assertEquals(List.of(String.valueOf(Schema.CURRENT)), column(db, "SELECT version FROM _polystore_schema"),
+                        "round " + round);
             }
-            assertEquals(1, fresh, "exactly one opener saw an empty file and migrated it");
         } finally {
             pool.shutdown();
         }
-        assertEquals(List.of(String.valueOf(Schema.CURRENT)), column(db, "SELECT version FROM _polystore_schema"));
     }
 
     private static long count(Path db, String sql) throws SQLException {

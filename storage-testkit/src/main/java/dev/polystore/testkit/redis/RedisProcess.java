@@ -1,10 +1,10 @@
 package dev.polystore.testkit.redis;
 
+import dev.polystore.testkit.net.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -314,14 +314,13 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
         throw new IllegalStateException("no embedded redis-server for " + os + "/" + arch + ": set -D" + BINARY_PROPERTY);
     }
 
-    /** A free loopback port (probed; a race with another process is possible but rare). */
+    /**
+     * A free loopback port (probed; a race with another process is possible but rare), below the
+     * kernel's ephemeral range, because a process keeps its port across {@link #kill()} and
+     * {@link #start()}: see {@link Ports#restartable()}.
+     */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
+        return Ports.restartable();
     }
 
     @Override

@@ -25,7 +25,7 @@ class EmbeddedEnginesTest {
     @DisplayName("an unknown engine name fails with the names there are")
     void unknown() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmbeddedEngines.start("oracle"));
-        assertTrue(e.getMessage().contains("[dynamodb, memory, redis, sqlite]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[dynamodb, memory, postgres, redis, sqlite]"), e.getMessage());
     }
 
 }
