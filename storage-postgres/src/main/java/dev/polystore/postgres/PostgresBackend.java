@@ -13,9 +13,11 @@ import dev.polystore.Key;
 import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
+import dev.polystore.ValidationException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
+import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.SortKeys;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
@@ -563,6 +565,110 @@ final class PostgresBackend implements StorageBackend {
                 return items;
             }
         }, null);
+    }
+
+    // ------------------------------------------------------------------ whole-table reads
+
+    /**
+     * Reads a whole item table for index builds ({@link SegmentReader}): one segment, in key order
+     * ({@code ORDER BY pk, sk} on the primary key, keys compared as bytes), one statement per page
+     * on a pooled connection. A position is the last key read (base64url of the pk's UTF-8 length
+     * as 4 bytes, the pk and the sk), valid on any backend over the same database. Rows expired by
+     * this backend's clock, and the placeholders of transactions, are never returned. Each page
+     * is its own statement (READ COMMITTED), so a read is no snapshot: rows written meanwhile may
+     * or may not appear; a row that exists throughout appears exactly once.
+     */
+    private final SegmentReader segmentReader = new SegmentReader() {
+        @Override
+        public int segments(String table) {
+            return 1;
+        }
+
+        @Override
+        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position, int limit) {
+            if (segment != 0 || segments != 1) {
+                return CompletableFuture.failedFuture(new ValidationException("the postgres backend reads a store in 1 "
+                        + "segment, not segment " + segment + " of " + segments));
+            }
+            if (limit < 1 || limit > 1000) {
+                return CompletableFuture.failedFuture(new ValidationException("segment page limit must be 1 to 1000, got "
+                        + limit));
+            }
+            byte[][] after;
+            try {
+                after = position == null ? null : decodePosition(position);
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.failedFuture(new ValidationException("not a segment position of the postgres "
+                        + "backend: " + e.getMessage()));
+            }
+            return submit(() -> "read a segment of store '" + table + "'", (c, now, attempt) -> {
+                try (PreparedStatement ps = prepare(c, sql.segmentPage(table, after != null))) {
+                    int i = 1;
+                    if (after != null) {
+                        ps.setBytes(i++, after[0]);
+                        ps.setBytes(i++, after[1]);
+                    }
+                    ps.setLong(i++, now.getEpochSecond());
+                    ps.setLong(i, limit + 1L);
+                    List<RawItem> items = new ArrayList<>(Math.min(limit, 128));
+                    boolean more = false;
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            if (items.size() == limit) {
+                                more = true;
+                                break;
+                            }
+                            items.add(new RawItem(new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2))), rs.getBytes(5),
+                                    rs.getLong(3), expiry(rs, 4)));
+                        }
+                    }
+                    return new SegmentPage(items, more ? encodePosition(items.get(items.size() - 1).key()) : null);
+                }
+            }, null);
+        }
+    };
+
+    static String encodePosition(Key key) {
+        byte[] pk = SortKeys.utf8(key.pk());
+        byte[] sk = SortKeys.utf8(key.sk());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + pk.length + sk.length);
+        b.putInt(pk.length).put(pk).put(sk);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    static byte[][] decodePosition(String position) {
+        byte[] raw = java.util.Base64.getUrlDecoder().decode(position);
+        if (raw.length < 4) {
+            throw new IllegalArgumentException("too short");
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(raw);
+        int pkLength = b.getInt();
+        if (pkLength < 0 || pkLength > raw.length - 4) {
+            throw new IllegalArgumentException("bad partition key length");
+        }
+        byte[] pk = new byte[pkLength];
+        b.get(pk);
+        byte[] sk = new byte[b.remaining()];
+        b.get(sk);
+        return new byte[][] {pk, sk};
+    }
+
+    @Override
+    public Optional<SegmentReader> segmentReader() {
+        return Optional.of(segmentReader);
+    }
+
+    /**
+     * For {@code Storage.unwrap}: a {@code javax.sql.DataSource} whose connections go to the same
+     * database with the same settings, opened by pgjdbc outside the backend's pool (so they never
+     * take a connection the backend needs), each the caller's to close, and <b>read-only by
+     * default</b>: they are opened with {@code default_transaction_read_only = on}, so
+     * {@code EXPLAIN}, {@code pg_stat_*} and ad-hoc reads work and a write fails in PostgreSQL
+     * (SQLSTATE 25006) unless the caller turns it off on purpose.
+     */
+    @Override
+    public Map<Class<?>, Object> nativeHandles() {
+        return Map.of(javax.sql.DataSource.class, new ReadOnlyDataSource(settings, synchronousCommitSent, closed::get));
     }
 
     // ------------------------------------------------------------------ single writes
