@@ -41,7 +41,10 @@ public interface Storage extends AutoCloseable {
      * {@link IndexStatus.State#BUILDING} until {@link Index#build()} completes.
      *
      * @throws ValidationException if the name does not fit the rule of {@link #store(String, Class)},
-     *                             or this storage already opened the store with other indexes
+     *                             this storage already opened the store with other indexes, or indexes
+     *                             are declared on a backend whose transactions stay within one
+     *                             partition key ({@link Capabilities#transactionsAcrossPartitions()}
+     *                             false: Redis Cluster)
      * @throws UnsupportedCapabilityException if indexes are declared on a backend without
      *                                        {@link Capability#TRANSACTIONS}
      */

@@ -121,6 +121,13 @@ public final class DefaultStorage implements Storage {
             return new DefaultStore<>(this, storeName, codec);
         }
         require(Capability.TRANSACTIONS);
+        if (!capabilities.transactionsAcrossPartitions()) {
+            throw new ValidationException("backend '" + name + "' keeps each transaction within one partition key "
+                    + "(Capabilities.transactionsAcrossPartitions() is false, e.g. Redis Cluster), and an index entry "
+                    + "lives in a partition of its own: store '" + storeName + "' cannot have declared indexes here; "
+                    + "use a backend whose transactions span partition keys (Redis standalone or Sentinel, PostgreSQL, "
+                    + "SQLite, DynamoDB)");
+        }
         IndexCatalog catalog = indexCatalogs.computeIfAbsent(storeName,
                 t -> new IndexCatalog(this, t, options.indexes()));
         if (!catalog.sameDeclaration(options.indexes())) {

@@ -15,6 +15,7 @@ import dev.polystore.ValidationException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
+import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
 import dev.polystore.spi.WriteOp;
@@ -519,6 +520,241 @@ final class RedisBackend implements StorageBackend {
                     return new Persistence(weakest, details);
                 });
     }
+
+    // ------------------------------------------------------------------ whole-store reads
+
+    /** {@code SCAN} steps one segment page may take while it has found little. */
+    static final int SCAN_STEPS_PER_PAGE = 64;
+
+    /**
+     * Reads a whole store for index builds ({@link SegmentReader}) with {@code SCAN … MATCH} over
+     * the store's item hashes ({@code <prefix>{*}i:<store>:*}, every key checked again against
+     * the layout, since a sort key may contain what the pattern matches), one master after the
+     * other (sorted by cluster node id; one master outside Cluster), then {@code HMGET p v e} of
+     * each hash found. One segment; a position is {@code <node id> <SCAN cursor>}, valid for any
+     * backend over the same deployment while its masters stay the same.
+     *
+     * <p>Redis keeps no order of partitions, so the read is in the order of {@code SCAN}, not in
+     * key order. {@code SCAN} returns every key that exists throughout, but may return a key twice
+     * when Redis resizes its key table between two steps, so a build may meet an item twice (it
+     * writes the same entries again: harmless). A page holds what up to
+     * {@value #SCAN_STEPS_PER_PAGE} steps of {@code COUNT limit/4} return; one step can return a
+     * few more keys than it was asked for, so in a dense keyspace a page may exceed the limit by a
+     * few items. On a Cluster whose masters changed (failover, resharding) since a position was
+     * handed out, that position cannot be resumed: the read fails with a {@link ValidationException}
+     * naming the node. (Indexes themselves are refused on a Cluster, whose transactions stay within
+     * one partition key; the read serves the standalone and Sentinel modes.)
+     */
+    private final SegmentReader segmentReader = new SegmentReader() {
+        @Override
+        public int segments(String table) {
+            return 1;
+        }
+
+        @Override
+        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position, int limit) {
+            if (segment != 0 || segments != 1) {
+                return CompletableFuture.failedFuture(new ValidationException("the redis backend reads a store in 1 "
+                        + "segment, not segment " + segment + " of " + segments));
+            }
+            if (limit < 1 || limit > 1000) {
+                return CompletableFuture.failedFuture(new ValidationException("segment page limit must be 1 to 1000, got "
+                        + limit));
+            }
+            try {
+                TableNames.require(table);
+            } catch (StoreException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            List<Connections.Node> nodes = connections.scanNodes();
+            int node = 0;
+            String cursor = "0";
+            if (position != null) {
+                int space = position.indexOf(' ');
+                if (space < 1 || !position.substring(space + 1).matches("[0-9]+")) {
+                    return CompletableFuture.failedFuture(new ValidationException("not a segment position of the redis "
+                            + "backend"));
+                }
+                String id = position.substring(0, space);
+                node = -1;
+                for (int i = 0; i < nodes.size(); i++) {
+                    if (nodes.get(i).label().equals(id)) {
+                        node = i;
+                    }
+                }
+                if (node < 0) {
+                    return CompletableFuture.failedFuture(new ValidationException("the Redis node " + id + " this read "
+                            + "was resumed on is no longer a master (failover or resharding): a SCAN cannot resume on "
+                            + "other nodes; read again from the start"));
+                }
+                cursor = position.substring(space + 1);
+            }
+            int startNode = node;
+            String startCursor = cursor;
+            long now = clock.millis();
+            return call("read a segment of store '" + table + "'", false, null,
+                    () -> scanPage(table, nodes, startNode, startCursor, limit, now, new ArrayList<>(), 0));
+        }
+    };
+
+    private CompletableFuture<SegmentReader.SegmentPage> scanPage(String table, List<Connections.Node> nodes, int node,
+                                                                  String cursor, int limit, long now,
+                                                                  List<Key> found, int steps) {
+        byte[] keyPrefix = layout.tag(""); // the prefix, then "{}"
+        byte[] pattern = Layout.concat(globEscape(java.util.Arrays.copyOf(keyPrefix, keyPrefix.length - 2)),
+                ("{*}i:" + table + ":*").getBytes(StandardCharsets.US_ASCII));
+        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(Math.max(1, limit / 4));
+        RedisClusterAsyncCommands<byte[], byte[]> commands = nodes.get(node).commands();
+        return read(() -> commands.scan(io.lettuce.core.ScanCursor.of(cursor), args)).thenCompose(step -> {
+            for (byte[] key : step.getKeys()) {
+                Key k = itemKey(key, table);
+                if (k != null) {
+                    found.add(k);
+                }
+            }
+            int nextNode = node;
+            String nextCursor = step.getCursor();
+            if (step.isFinished() || "0".equals(nextCursor)) {
+                nextNode = node + 1;
+                nextCursor = "0";
+            }
+            boolean done = nextNode >= nodes.size();
+            if (!done && found.size() <= limit / 2 && steps + 1 < SCAN_STEPS_PER_PAGE) {
+                return scanPage(table, nodes, nextNode, nextCursor, limit, now, found, steps + 1);
+            }
+            String next = done ? null : nodes.get(nextNode).label() + " " + nextCursor;
+            List<CompletableFuture<List<KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(found.size());
+            for (Key k : found) {
+                byte[] item = layout.item(table, k);
+                reads.add(read(() -> redis.hmget(item, P, V, E)));
+            }
+            return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<RawItem> items = new ArrayList<>(found.size());
+                for (int i = 0; i < found.size(); i++) {
+                    RawItem item = item(found.get(i), reads.get(i).join(), now);
+                    if (item != null) {
+                        items.add(item);
+                    }
+                }
+                return new SegmentReader.SegmentPage(items, next);
+            });
+        });
+    }
+
+    /** The key of an item hash of {@code table}, or null if {@code key} is none (another store, another kind of key). */
+    private Key itemKey(byte[] key, String table) {
+        byte[] start = layout.tag("");
+        int open = start.length - 2; // the prefix, then '{'
+        if (key.length < open + 2 || key[open] != '{') {
+            return null;
+        }
+        for (int i = 0; i < open; i++) {
+            if (key[i] != start[i]) {
+                return null;
+            }
+        }
+        int close = -1;
+        for (int i = open + 1; i < key.length; i++) {
+            if (key[i] == '}') {
+                close = i;
+                break;
+            }
+        }
+        byte[] kind = ("i:" + table + ":").getBytes(StandardCharsets.US_ASCII);
+        if (close < 0 || key.length < close + 1 + kind.length) {
+            return null;
+        }
+        for (int i = 0; i < kind.length; i++) {
+            if (key[close + 1 + i] != kind[i]) {
+                return null;
+            }
+        }
+        String pk = unescape(new String(key, open + 1, close - open - 1, StandardCharsets.UTF_8));
+        String sk = new String(key, close + 1 + kind.length, key.length - close - 1 - kind.length, StandardCharsets.UTF_8);
+        return pk == null ? null : new Key(pk, sk);
+    }
+
+    /** Undoes {@link Layout#tag}'s escaping ({@code %25} and {@code %7D}); null for anything else after a {@code %}. */
+    private static String unescape(String escaped) {
+        if (escaped.indexOf('%') < 0) {
+            return escaped;
+        }
+        StringBuilder out = new StringBuilder(escaped.length());
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c != '%') {
+                out.append(c);
+            } else if (escaped.startsWith("%25", i)) {
+                out.append('%');
+                i += 2;
+            } else if (escaped.startsWith("%7D", i)) {
+                out.append('}');
+                i += 2;
+            } else {
+                return null;
+            }
+        }
+        return out.toString();
+    }
+
+    /** {@code bytes} with every glob character of {@code SCAN MATCH} escaped. */
+    private static byte[] globEscape(byte[] bytes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length + 8);
+        for (byte b : bytes) {
+            if (b == '*' || b == '?' || b == '[' || b == ']' || b == '\\' || b == '^' || b == '-') {
+                out.write('\\');
+            }
+            out.write(b);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public Optional<SegmentReader> segmentReader() {
+        return Optional.of(segmentReader);
+    }
+
+    /**
+     * For {@code Storage.unwrap}: Lettuce's {@code RedisClusterAsyncCommands<byte[], byte[]>}
+     * (keys and values as bytes; the interface of every mode, cluster-aware in Cluster mode) over
+     * the backend's own connection, behind a view that refuses what would change or end the
+     * shared connection: {@code quit}, {@code setTimeout}, {@code auth}, {@code clientSetname},
+     * {@code readOnly}, {@code readWrite} and {@code shutdown} throw
+     * {@link UnsupportedOperationException}. Every other command is sent as given (for
+     * {@code INFO}, {@code SLOWLOG}, {@code MEMORY USAGE}, {@code SCAN}).
+     */
+    @Override
+    public Map<Class<?>, Object> nativeHandles() {
+        Object view = java.lang.reflect.Proxy.newProxyInstance(RedisClusterAsyncCommands.class.getClassLoader(),
+                new Class<?>[] {RedisClusterAsyncCommands.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return switch (method.getName()) {
+                            case "equals" -> proxy == args[0];
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            case "toString" -> "RedisClusterAsyncCommands of the polystore redis backend (a view)";
+                            default -> method.invoke(redis, args);
+                        };
+                    }
+                    if (REFUSED_BY_VIEW.contains(method.getName())) {
+                        throw new UnsupportedOperationException("Redis commands handed out by Storage.unwrap share the "
+                                + "storage's connection: " + method.getName() + " would change or end it for the storage "
+                                + "(close the storage instead, or open a Lettuce client of your own)");
+                    }
+                    if (closed) {
+                        throw closedException();
+                    }
+                    try {
+                        return method.invoke(redis, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return Map.of(RedisClusterAsyncCommands.class, view);
+    }
+
+    /** Methods of the commands interface the unwrap view refuses: they change or end the shared connection. */
+    private static final Set<String> REFUSED_BY_VIEW = Set.of("quit", "setTimeout", "auth", "clientSetname",
+            "readOnly", "readWrite", "shutdown", "clientNoEvict", "clientTracking", "hello", "select", "swapdb");
 
     @Override
     public CompletableFuture<Health> health() {

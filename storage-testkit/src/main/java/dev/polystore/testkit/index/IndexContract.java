@@ -556,6 +556,24 @@ public abstract class IndexContract extends KitBase {
         assertEquals("b", await(s.index("byEmail").get("other@example.org")).orElseThrow().pk());
     }
 
+    @Test
+    @DisplayName("indexes are refused at open, with ValidationException, on a backend whose transactions stay within "
+            + "one partition key (entries live in partitions of their own)")
+    void refusedWhereTransactionsStayInOnePartition() throws Exception {
+        assumeCapability(Capability.TRANSACTIONS);
+        dev.polystore.Storage onePartition = openAlso(backend -> new dev.polystore.spi.ForwardingStorageBackend(backend) {
+            @Override
+            public dev.polystore.Capabilities capabilities() {
+                dev.polystore.Capabilities c = backend.capabilities();
+                return new dev.polystore.Capabilities(c.supported(), c.maxTransactionItems(), c.maxTransactionBytes(),
+                        c.maxBatchGetItems(), c.maxBatchWriteItems(), false);
+            }
+        });
+        ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(ValidationException.class,
+                () -> onePartition.store(tag + "op", Doc.CODEC, Doc.OPTIONS));
+        assertTrue(e.getMessage().contains("one partition key"), e.getMessage());
+    }
+
     // ------------------------------------------------------------------ unwrap
 
     @Test
