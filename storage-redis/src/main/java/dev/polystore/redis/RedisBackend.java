@@ -28,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -523,27 +524,30 @@ final class RedisBackend implements StorageBackend {
 
     // ------------------------------------------------------------------ whole-store reads
 
-    /** {@code SCAN} steps one segment page may take while it has found little. */
+    /** {@code SCAN} steps one page may take while it has found fewer keys than its limit. */
     static final int SCAN_STEPS_PER_PAGE = 64;
+    /** The most payload bytes one page carries beyond its first item. */
+    static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
+    private static final int POSITION_FORMAT = 1;
 
     /**
      * Reads a whole store for index builds ({@link SegmentReader}) with {@code SCAN … MATCH} over
-     * the store's item hashes ({@code <prefix>{*}i:<store>:*}, every key checked again against
+     * the store's item hashes ({@code <prefix>{*}i:<store>:*}; every key found is checked against
      * the layout, since a sort key may contain what the pattern matches), one master after the
      * other (sorted by cluster node id; one master outside Cluster), then {@code HMGET p v e} of
-     * each hash found. One segment; a position is {@code <node id> <SCAN cursor>}, valid for any
-     * backend over the same deployment while its masters stay the same.
+     * each hash found. One segment. A page holds at most the limit and at most
+     * {@value #MAX_PAGE_BYTES} bytes of payload beyond its first item: the keys a {@code SCAN} step
+     * found beyond that travel in the position (with the node id and the {@code SCAN} cursor), so
+     * resuming from a position continues exactly where its page ended, in any process, while the
+     * deployment's masters stay the same.
      *
-     * <p>Redis keeps no order of partitions, so the read is in the order of {@code SCAN}, not in
-     * key order. {@code SCAN} returns every key that exists throughout, but may return a key twice
-     * when Redis resizes its key table between two steps, so a build may meet an item twice (it
-     * writes the same entries again: harmless). A page holds what up to
-     * {@value #SCAN_STEPS_PER_PAGE} steps of {@code COUNT limit/4} return; one step can return a
-     * few more keys than it was asked for, so in a dense keyspace a page may exceed the limit by a
-     * few items. On a Cluster whose masters changed (failover, resharding) since a position was
-     * handed out, that position cannot be resumed: the read fails with a {@link ValidationException}
-     * naming the node. (Indexes themselves are refused on a Cluster, whose transactions stay within
-     * one partition key; the read serves the standalone and Sentinel modes.)
+     * <p>Redis keeps no order of partitions, so the read is in {@code SCAN} order, not in key
+     * order. {@code SCAN} returns every key that exists throughout, but may return a key twice when
+     * Redis shrinks its key table between two steps (after mass deletions), so a build may meet an
+     * item twice; it then writes the same entries again, which is harmless. On a Cluster whose
+     * masters changed (failover, resharding) since a position was handed out, that position cannot
+     * be resumed: the read fails with a {@link ValidationException} naming the node. (Indexes
+     * themselves are refused on a Cluster, whose transactions stay within one partition key.)
      */
     private final SegmentReader segmentReader = new SegmentReader() {
         @Override
@@ -567,77 +571,158 @@ final class RedisBackend implements StorageBackend {
                 return CompletableFuture.failedFuture(e);
             }
             List<Connections.Node> nodes = connections.scanNodes();
-            int node = 0;
-            String cursor = "0";
-            if (position != null) {
-                int space = position.indexOf(' ');
-                if (space < 1 || !position.substring(space + 1).matches("[0-9]+")) {
-                    return CompletableFuture.failedFuture(new ValidationException("not a segment position of the redis "
-                            + "backend"));
-                }
-                String id = position.substring(0, space);
-                node = -1;
-                for (int i = 0; i < nodes.size(); i++) {
-                    if (nodes.get(i).label().equals(id)) {
-                        node = i;
-                    }
-                }
-                if (node < 0) {
-                    return CompletableFuture.failedFuture(new ValidationException("the Redis node " + id + " this read "
-                            + "was resumed on is no longer a master (failover or resharding): a SCAN cannot resume on "
-                            + "other nodes; read again from the start"));
-                }
-                cursor = position.substring(space + 1);
+            ScanPosition start;
+            try {
+                start = position == null ? new ScanPosition(nodes.get(0).label(), "0", List.of())
+                        : ScanPosition.decode(position);
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.failedFuture(new ValidationException("not a segment position of the redis "
+                        + "backend (" + e.getMessage() + ")"));
             }
-            int startNode = node;
-            String startCursor = cursor;
+            int node = -1;
+            for (int i = 0; i < nodes.size(); i++) {
+                if (nodes.get(i).label().equals(start.node())) {
+                    node = i;
+                }
+            }
+            if (node < 0) {
+                return CompletableFuture.failedFuture(new ValidationException("the Redis node " + start.node()
+                        + " this read was resumed on is no longer a master (failover or resharding): a SCAN cannot "
+                        + "resume on other nodes; read again from the start"));
+            }
             long now = clock.millis();
+            int first = node;
             return call("read a segment of store '" + table + "'", false, null,
-                    () -> scanPage(table, nodes, startNode, startCursor, limit, now, new ArrayList<>(), 0));
+                    () -> collect(table, nodes, first, start.cursor(), new ArrayList<>(start.pending()), limit, 0)
+                            .thenCompose(c -> page(table, c, limit, now)));
         }
     };
 
-    private CompletableFuture<SegmentReader.SegmentPage> scanPage(String table, List<Connections.Node> nodes, int node,
-                                                                  String cursor, int limit, long now,
-                                                                  List<Key> found, int steps) {
+    /** Where a whole-store read resumes: a node, its SCAN cursor, and keys found but not yet returned. */
+    record ScanPosition(String node, String cursor, List<Key> pending) {
+        String encode() {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                out.writeByte(POSITION_FORMAT);
+                out.writeUTF(node);
+                out.writeUTF(cursor);
+                out.writeInt(pending.size());
+                for (Key k : pending) {
+                    out.writeUTF(k.pk());
+                    out.writeUTF(k.sk());
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.toByteArray());
+        }
+
+        static ScanPosition decode(String position) {
+            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
+                    java.util.Base64.getUrlDecoder().decode(position)))) {
+                if (in.readByte() != POSITION_FORMAT) {
+                    throw new IllegalArgumentException("unknown format");
+                }
+                String node = in.readUTF();
+                String cursor = in.readUTF();
+                if (!cursor.matches("[0-9]+")) {
+                    throw new IllegalArgumentException("not a SCAN cursor");
+                }
+                int n = in.readInt();
+                if (n < 0 || n > 100_000) {
+                    throw new IllegalArgumentException("bad key count");
+                }
+                List<Key> pending = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    pending.add(new Key(in.readUTF(), in.readUTF()));
+                }
+                if (in.read() != -1) {
+                    throw new IllegalArgumentException("trailing bytes");
+                }
+                return new ScanPosition(node, cursor, pending);
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The keys of a page (at most {@code limit}), the keys found beyond them, and where SCAN goes on (node -1 = done). */
+    private record Collected(List<Key> keys, List<Key> beyond, List<Connections.Node> nodes, int node, String cursor) {
+        String position(List<Key> notReturned) {
+            List<Key> pending = new ArrayList<>(notReturned);
+            pending.addAll(beyond);
+            if (node < 0 && pending.isEmpty()) {
+                return null;
+            }
+            return node < 0 ? new ScanPosition(nodes.get(nodes.size() - 1).label(), DONE_CURSOR, pending).encode()
+                    : new ScanPosition(nodes.get(node).label(), cursor, pending).encode();
+        }
+    }
+
+    /** Marks a position whose SCAN is over (only its pending keys are left); never a real cursor. */
+    private static final String DONE_CURSOR = "00";
+
+    /** Gathers keys from the pending ones, then SCAN steps, until {@code limit} are found or the store is read. */
+    private CompletableFuture<Collected> collect(String table, List<Connections.Node> nodes, int node, String cursor,
+                                                 List<Key> found, int limit, int steps) {
+        boolean scanDone = DONE_CURSOR.equals(cursor);
+        if (found.size() >= limit || scanDone || steps >= SCAN_STEPS_PER_PAGE) {
+            List<Key> keys = new ArrayList<>(found.subList(0, Math.min(limit, found.size())));
+            List<Key> beyond = new ArrayList<>(found.subList(keys.size(), found.size()));
+            return CompletableFuture.completedFuture(new Collected(keys, beyond, nodes, scanDone ? -1 : node, cursor));
+        }
         byte[] keyPrefix = layout.tag(""); // the prefix, then "{}"
         byte[] pattern = Layout.concat(globEscape(java.util.Arrays.copyOf(keyPrefix, keyPrefix.length - 2)),
                 ("{*}i:" + table + ":*").getBytes(StandardCharsets.US_ASCII));
-        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(Math.max(1, limit / 4));
+        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern)
+                .limit(Math.max(10, Math.min(limit, 100)));
         RedisClusterAsyncCommands<byte[], byte[]> commands = nodes.get(node).commands();
         return read(() -> commands.scan(io.lettuce.core.ScanCursor.of(cursor), args)).thenCompose(step -> {
+            Set<Key> seen = new HashSet<>(found);
+            List<Key> batch = new ArrayList<>();
             for (byte[] key : step.getKeys()) {
                 Key k = itemKey(key, table);
-                if (k != null) {
-                    found.add(k);
+                if (k != null && seen.add(k)) {
+                    batch.add(k);
                 }
             }
-            int nextNode = node;
-            String nextCursor = step.getCursor();
-            if (step.isFinished() || "0".equals(nextCursor)) {
-                nextNode = node + 1;
-                nextCursor = "0";
+            batch.sort(Comparator.comparing(Key::pk).thenComparing(Key::sk)); // a stable order within a step
+            found.addAll(batch);
+            boolean nodeDone = step.isFinished() || "0".equals(step.getCursor());
+            if (!nodeDone) {
+                return collect(table, nodes, node, step.getCursor(), found, limit, steps + 1);
             }
-            boolean done = nextNode >= nodes.size();
-            if (!done && found.size() <= limit / 2 && steps + 1 < SCAN_STEPS_PER_PAGE) {
-                return scanPage(table, nodes, nextNode, nextCursor, limit, now, found, steps + 1);
+            if (node + 1 < nodes.size()) {
+                return collect(table, nodes, node + 1, "0", found, limit, steps + 1);
             }
-            String next = done ? null : nodes.get(nextNode).label() + " " + nextCursor;
-            List<CompletableFuture<List<KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(found.size());
-            for (Key k : found) {
-                byte[] item = layout.item(table, k);
-                reads.add(read(() -> redis.hmget(item, P, V, E)));
-            }
-            return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                List<RawItem> items = new ArrayList<>(found.size());
-                for (int i = 0; i < found.size(); i++) {
-                    RawItem item = item(found.get(i), reads.get(i).join(), now);
-                    if (item != null) {
-                        items.add(item);
-                    }
+            return collect(table, nodes, node, DONE_CURSOR, found, limit, steps + 1);
+        });
+    }
+
+    /** Reads the collected keys' hashes; the page ends early at {@link #MAX_PAGE_BYTES}, the rest stays pending. */
+    private CompletableFuture<SegmentReader.SegmentPage> page(String table, Collected c, int limit, long now) {
+        List<CompletableFuture<List<KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(c.keys().size());
+        for (Key k : c.keys()) {
+            byte[] item = layout.item(table, k);
+            reads.add(read(() -> redis.hmget(item, P, V, E)));
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<RawItem> items = new ArrayList<>(c.keys().size());
+            long bytes = 0;
+            for (int i = 0; i < c.keys().size(); i++) {
+                RawItem item = item(c.keys().get(i), reads.get(i).join(), now);
+                if (item == null) {
+                    continue; // deleted since SCAN found it, or expired
                 }
-                return new SegmentReader.SegmentPage(items, next);
-            });
+                if (!items.isEmpty() && bytes + item.payload().length > MAX_PAGE_BYTES) {
+                    return new SegmentReader.SegmentPage(items, c.position(c.keys().subList(i, c.keys().size())));
+                }
+                if (!items.isEmpty()) {
+                    bytes += item.payload().length;
+                }
+                items.add(item);
+            }
+            return new SegmentReader.SegmentPage(items, c.position(List.of()));
         });
     }
 

@@ -104,7 +104,30 @@ class RedisIndexTest extends IndexContract {
                 assertEquals(expected, new HashSet<>(read), "pages of " + limit);
                 assertEquals(expected.size(), read.size(), "no key twice, pages of " + limit);
             }
-            KitAssertions.awaitFailure(ValidationException.class, reader.read(store, 0, 1, "nosuchnode 0", 10));
+            // resuming from every position continues exactly where its page ended
+            List<SegmentReader.SegmentPage> pages = new ArrayList<>();
+            String p = null;
+            do {
+                SegmentReader.SegmentPage page = await(reader.read(store, 0, 1, p, 3));
+                pages.add(page);
+                p = page.next();
+            } while (p != null);
+            List<Key> all = new ArrayList<>();
+            pages.forEach(pg -> pg.items().forEach(i -> all.add(i.key())));
+            int offset = 0;
+            for (int i = 0; i < pages.size() - 1; i++) {
+                offset += pages.get(i).items().size();
+                List<Key> rest = new ArrayList<>();
+                String q = pages.get(i).next();
+                while (q != null) {
+                    SegmentReader.SegmentPage page = await(reader.read(store, 0, 1, q, 3));
+                    page.items().forEach(it -> rest.add(it.key()));
+                    q = page.next();
+                }
+                assertEquals(all.subList(offset, all.size()), rest, "resumed after page " + (i + 1));
+            }
+            String foreign = new RedisBackend.ScanPosition("nosuchnode", "0", List.of()).encode();
+            KitAssertions.awaitFailure(ValidationException.class, reader.read(store, 0, 1, foreign, 10));
             KitAssertions.awaitFailure(ValidationException.class, reader.read(store, 0, 1, "garbage", 10));
         }
     }
@@ -114,6 +137,7 @@ class RedisIndexTest extends IndexContract {
         String position = null;
         do {
             SegmentReader.SegmentPage page = await(reader.read(store, 0, 1, position, limit));
+            assertTrue(page.items().size() <= limit, "a page of " + page.items().size() + " items, over the limit " + limit);
             page.items().forEach(i -> read.add(i.key()));
             position = page.next();
         } while (position != null);
