@@ -20,6 +20,7 @@ module dev.polystore {
     exports dev.polystore.spi;
     exports dev.polystore.dialogue;
     exports dev.polystore.document;
+    exports dev.polystore.migration;
     exports dev.polystore.lease;
     exports dev.polystore.event;
 

@@ -24,6 +24,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit.engines;
     exports dev.polystore.testkit.faults;
     exports dev.polystore.testkit.index;
+    exports dev.polystore.testkit.migration;
     exports dev.polystore.testkit.net;
     exports dev.polystore.testkit.postgres;
     exports dev.polystore.testkit.redis;
@@ -35,6 +36,7 @@ module dev.polystore.testkit {
     opens dev.polystore.testkit.dynamodb to org.junit.platform.commons;
     opens dev.polystore.testkit.faults to org.junit.platform.commons;
     opens dev.polystore.testkit.index to org.junit.platform.commons;
+    opens dev.polystore.testkit.migration to org.junit.platform.commons;
     opens dev.polystore.testkit.postgres to org.junit.platform.commons;
     opens dev.polystore.testkit.redis to org.junit.platform.commons;
     opens dev.polystore.testkit.reliability to org.junit.platform.commons;

@@ -171,6 +171,18 @@ public record Capabilities(Set<Capability> supported, int maxTransactionItems, l
             return this;
         }
 
+        /** Declares {@link Capability#SCAN} (the backend implements the SPI's scan methods). */
+        public Builder scan() {
+            declare(Capability.SCAN);
+            return this;
+        }
+
+        /** Declares {@link Capability#IMPORT} (the backend implements {@code importItems}). */
+        public Builder importItems() {
+            declare(Capability.IMPORT);
+            return this;
+        }
+
         private void declare(Capability capability) {
             if (!supported.add(capability)) {
                 throw new IllegalStateException(capability + " was already declared");

@@ -23,5 +23,16 @@ public enum Capability {
      * ({@link dev.polystore.spi.StorageBackend#changeNotifier()}); a hint only, polling stays the
      * safety net. Without it, subscriptions learn of new events by polling alone.
      */
-    CHANGE_NOTIFICATIONS
+    CHANGE_NOTIFICATIONS,
+    /**
+     * Listing the stores and reading a whole store in independent, resumable segments, for
+     * migration, export, verification and re-encryption ({@link dev.polystore.migration.Migration});
+     * never on a request path and never on {@link Store}.
+     */
+    SCAN,
+    /**
+     * Writing items exactly as read elsewhere (same version, same expiry), idempotently
+     * ({@link dev.polystore.migration.Migration#write}); never on {@link Store}.
+     */
+    IMPORT
 }

@@ -292,6 +292,18 @@ public final class DefaultStorage implements Storage {
         return prepared.thenCompose(v -> Futures.guard(name, call));
     }
 
+    /**
+     * {@link #call} for {@code dev.polystore.migration}: runs {@code call} on the backend once
+     * {@code table} is prepared (created on the target if the backend may), failures as
+     * {@code StoreException}s; with a null table, only after checking the storage is open.
+     */
+    public <T> CompletableFuture<T> callBackend(String table, Supplier<CompletableFuture<T>> call) {
+        if (table == null) {
+            return closed.get() ? CompletableFuture.failedFuture(closedException()) : Futures.guard(name, call);
+        }
+        return call(table, call);
+    }
+
     CompletableFuture<Void> prepare(String table) {
         CompletableFuture<Void> existing = preparedTables.get(table);
         if (existing != null) {

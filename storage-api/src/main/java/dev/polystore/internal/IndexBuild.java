@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.polystore.Capability;
 import dev.polystore.Condition;
 import dev.polystore.ConditionFailedException;
 import dev.polystore.IndexSpec;
@@ -17,7 +18,6 @@ import dev.polystore.UnavailableException;
 import dev.polystore.UniqueIndexViolationException;
 import dev.polystore.ValidationException;
 import dev.polystore.spi.RawItem;
-import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.WriteOp;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -30,7 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backfill of one index: reads the whole table segment by segment ({@link SegmentReader}) and
+ * The backfill of one index: reads the whole table segment by segment through the backend's scan
+ * ({@link Capability#SCAN}: {@code scanSegments} once, then {@code scan} page by page) and
  * gives every item its entries, each item in its own transaction conditioned on the version read
  * ({@code check ifVersion(v)} plus the entry puts), so that an item a writer changed meanwhile is
  * left to that writer (which maintains the index already). Progress (per segment: the position
@@ -39,13 +40,21 @@ import org.slf4j.LoggerFactory;
  * process; several builders at once repeat some work and skip none. When every segment is read,
  * the catalog marks the index ready.
  *
- * <p>Progress payload (JSON): {@code {"format":1,"segments":n,"positions":[p|null,...],"done":[b,...],"items":n}}.
+ * <p>Progress payload (JSON): {@code {"format":2,"segments":n,"positions":[p|null,...],"done":[b,...],"items":n}}
+ * (a position is the backend's scan position to resume from; null once its segment is done).
+ * Format 1 (positions of the provisional segment reader that preceded the scan, never released)
+ * is not read.
  */
 final class IndexBuild<T> {
     private static final Logger LOG = LoggerFactory.getLogger(IndexBuild.class);
     private static final ObjectMapper JSON = JacksonCodec.defaultMapper();
     /** Items read per page. */
     static final int PAGE = 100;
+    /**
+     * Segments a build plans: one, since a build reads its segments one after the other anyway
+     * (more would only add plan work and progress entries).
+     */
+    static final int SEGMENTS = 1;
     /** Items of one page written at once. */
     private static final int CONCURRENCY = 16;
     /** Attempts per item before the build gives up (it can be resumed). */
@@ -103,37 +112,31 @@ final class IndexBuild<T> {
                 return CompletableFuture.completedFuture(new IndexStatus(table, spec.name(), IndexStatus.State.READY,
                         0, 0, 0));
             }
-            Optional<SegmentReader> reader = storage.spi().segmentReader();
-            if (reader.isEmpty()) {
-                return CompletableFuture.<IndexStatus>failedFuture(new StoreException("backend '" + storage.backend()
-                        + "' cannot read a whole store (it offers no SegmentReader), so index '" + spec.name()
-                        + "' of store '" + table + "' cannot be built over the items written before it was declared; "
-                        + "indexes declared on a new store need no build"));
+            if (!storage.spi().capabilities().has(Capability.SCAN)) {
+                return CompletableFuture.<IndexStatus>failedFuture(new dev.polystore.UnsupportedCapabilityException(
+                        storage.backend(), Capability.SCAN));
             }
-            return startOrResume(reader.get(), 1).thenCompose(p -> segments(reader.get(), p, maxItems, 0));
+            return startOrResume(1).thenCompose(p -> segments(p, maxItems, 0));
         });
     }
 
-    private CompletableFuture<Progress> startOrResume(SegmentReader reader, int attempt) {
+    private CompletableFuture<Progress> startOrResume(int attempt) {
         return readProgress().thenCompose(found -> {
             if (found.isPresent()) {
                 return CompletableFuture.completedFuture(found.get());
             }
-            int segments = reader.segments(table);
-            List<String> positions = new ArrayList<>();
-            List<Boolean> done = new ArrayList<>();
-            for (int i = 0; i < segments; i++) {
-                positions.add(null);
-                done.add(false);
-            }
-            Progress fresh = new Progress(0, segments, positions, done, 0);
-            return writeProgress(fresh).handle((p, e) -> {
+            return storage.call(table, () -> storage.spi().scanSegments(table, SEGMENTS)).thenCompose(plan -> {
+                List<String> positions = new ArrayList<>(plan.positions());
+                List<Boolean> done = new ArrayList<>();
+                positions.forEach(p -> done.add(false));
+                return writeProgress(new Progress(0, positions.size(), positions, done, 0));
+            }).handle((p, e) -> {
                 if (e == null) {
                     return CompletableFuture.completedFuture(p);
                 }
                 Throwable cause = Futures.unwrap(e);
                 if (cause instanceof ConditionFailedException && attempt < 8) {
-                    return startOrResume(reader, attempt + 1); // another builder started at the same time
+                    return startOrResume(attempt + 1); // another builder started at the same time
                 }
                 return CompletableFuture.<Progress>failedFuture(cause);
             }).thenCompose(x -> x);
@@ -141,7 +144,7 @@ final class IndexBuild<T> {
     }
 
     /** Reads the next page of the first unfinished segment, indexes it, records it, until done or the budget is spent. */
-    private CompletableFuture<IndexStatus> segments(SegmentReader reader, Progress progress, long maxItems, long read) {
+    private CompletableFuture<IndexStatus> segments(Progress progress, long maxItems, long read) {
         int segment = progress.done().indexOf(false);
         if (segment < 0) {
             return catalog().markReady(List.of(spec.name()), 1).thenCompose(v ->
@@ -157,7 +160,7 @@ final class IndexBuild<T> {
                     progress.segments(), progress.segmentsDone(), progress.items()));
         }
         String position = progress.positions().get(segment);
-        return storage.call(table, () -> reader.read(table, segment, progress.segments(), position, PAGE))
+        return storage.call(table, () -> storage.spi().scan(table, position, PAGE))
                 .thenCompose(page -> indexPage(page.items()).thenCompose(n -> {
                     List<String> positions = new ArrayList<>(progress.positions());
                     List<Boolean> done = new ArrayList<>(progress.done());
@@ -165,7 +168,7 @@ final class IndexBuild<T> {
                     done.set(segment, page.next() == null);
                     Progress next = new Progress(progress.version(), progress.segments(), positions, done,
                             progress.items() + page.items().size());
-                    return saveProgress(next, 1).thenCompose(saved -> segments(reader, saved, maxItems,
+                    return saveProgress(next, 1).thenCompose(saved -> segments(saved, maxItems,
                             read + page.items().size()));
                 }));
     }
@@ -333,6 +336,14 @@ final class IndexBuild<T> {
             if (segments < 1) {
                 throw new IllegalArgumentException("no segments");
             }
+            if (root.path("format").asInt() != 2) {
+                throw new IllegalArgumentException("format " + root.path("format") + ", not 2");
+            }
+            for (int i = 0; i < segments; i++) {
+                if (!done.get(i) && positions.get(i) == null) {
+                    throw new IllegalArgumentException("segment " + i + " is not done and has no position");
+                }
+            }
             return new Progress(item.version(), segments, positions, done, root.path("items").asLong());
         } catch (IOException | RuntimeException e) {
             throw new StoreException("the build progress of an index of store '" + table + "' (item " + item.key()
@@ -342,7 +353,7 @@ final class IndexBuild<T> {
 
     private static byte[] render(Progress p) {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", 1);
+        root.put("format", 2);
         root.put("segments", p.segments());
         ArrayNode positions = root.putArray("positions");
         p.positions().forEach(x -> {

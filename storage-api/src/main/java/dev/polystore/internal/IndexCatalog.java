@@ -12,7 +12,6 @@ import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.ValidationException;
 import dev.polystore.spi.RawItem;
-import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.WriteOp;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -238,32 +237,19 @@ final class IndexCatalog {
                 building.add(name);
             }
         });
-        Optional<SegmentReader> reader = storage.spi().segmentReader();
-        if (building.isEmpty() || reader.isEmpty()) {
+        if (building.isEmpty() || !storage.spi().capabilities().has(dev.polystore.Capability.SCAN)) {
             return CompletableFuture.completedFuture(view);
         }
-        SegmentReader r = reader.get();
-        int segments;
-        try {
-            segments = r.segments(table);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(Futures.toStoreException(storage.backend(), e));
-        }
-        CompletableFuture<Boolean> empty = CompletableFuture.completedFuture(true);
-        for (int s = 0; s < segments; s++) {
-            int segment = s;
-            empty = empty.thenCompose(soFar -> soFar ? segmentEmpty(r, segment, segments, null, 1)
-                    : CompletableFuture.completedFuture(false));
-        }
-        return empty.thenCompose(isEmpty -> isEmpty ? markReady(building, 1) : CompletableFuture.completedFuture(view));
+        return storage.call(table, () -> storage.spi().scanSegments(table, 1))
+                .thenCompose(plan -> segmentEmpty(plan.positions().get(0), 1))
+                .thenCompose(isEmpty -> isEmpty ? markReady(building, 1) : CompletableFuture.completedFuture(view));
     }
 
     /** Pages of index entries read, at most, before giving up on proving a segment empty (then build() decides). */
     private static final int EMPTY_CHECK_PAGES = 20;
 
-    private CompletableFuture<Boolean> segmentEmpty(SegmentReader r, int segment, int segments, String position,
-                                                    int page) {
-        return storage.call(table, () -> r.read(table, segment, segments, position, 100)).thenCompose(found -> {
+    private CompletableFuture<Boolean> segmentEmpty(String position, int page) {
+        return storage.call(table, () -> storage.spi().scan(table, position, 100)).thenCompose(found -> {
             for (RawItem item : found.items()) {
                 if (!IndexEntries.reserved(item.key().pk())) {
                     return CompletableFuture.completedFuture(false);
@@ -273,7 +259,7 @@ final class IndexCatalog {
                 return CompletableFuture.completedFuture(true);
             }
             return page >= EMPTY_CHECK_PAGES ? CompletableFuture.completedFuture(false)
-                    : segmentEmpty(r, segment, segments, found.next(), page + 1);
+                    : segmentEmpty(found.next(), page + 1);
         });
     }
 

@@ -87,11 +87,6 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
         return delegate.searchIndex();
     }
 
-    @Override
-    public Optional<SegmentReader> segmentReader() {
-        return delegate.segmentReader();
-    }
-
     /**
      * Hides the delegate's native handles: a layer must decide whether a client that reaches the
      * engine around it may be handed out. A layer that changes what is stored (encryption,
@@ -108,6 +103,26 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     @Override
     public Optional<ChangeNotifier> changeNotifier() {
         return delegate.changeNotifier();
+    }
+
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return delegate.listTables();
+    }
+
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        return delegate.scanSegments(table, segments);
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        return delegate.scan(table, position, limit);
+    }
+
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        return delegate.importItems(table, items, mode);
     }
 
     @Override

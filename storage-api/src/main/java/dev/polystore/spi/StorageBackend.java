@@ -116,14 +116,6 @@ public interface StorageBackend extends AutoCloseable {
     }
 
     /**
-     * Reads whole tables in segments, for building secondary indexes over existing items; empty
-     * if the backend cannot. See {@link SegmentReader} (provisional until the table scan lands).
-     */
-    default Optional<SegmentReader> segmentReader() {
-        return Optional.empty();
-    }
-
-    /**
      * The engine's native objects a user may ask for with {@code Storage.unwrap(Class)}, by the
      * type to ask for (each value an instance of its key): e.g. the DynamoDB
      * {@code DynamoDbAsyncClient}, or a read-only {@code javax.sql.DataSource} over an SQLite
@@ -144,6 +136,66 @@ public interface StorageBackend extends AutoCloseable {
      */
     default Optional<ChangeNotifier> changeNotifier() {
         return Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ scan and import
+    // For migration, export, verification and re-encryption (dev.polystore.migration.Migration):
+    // never called on a request path. See docs/writing-a-backend.md, "Scan and import".
+
+    /**
+     * The names of every store (table) this backend holds, in any order ({@link Capability#SCAN}).
+     * Only names that pass {@link TableNames#isValid}; stores the engine shares with others (a
+     * DynamoDB account) are those under this backend's own naming (its table prefix).
+     */
+    default CompletableFuture<List<String>> listTables() {
+        return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.SCAN));
+    }
+
+    /**
+     * Plans a scan of {@code table} in {@code segments} independent segments
+     * ({@link Capability#SCAN}): exactly that many opaque start positions, which together cover
+     * every key and never one key twice. Must not read the whole table (sample it, or split by
+     * hash as DynamoDB's parallel scan does); a small table may get empty segments. Positions are
+     * ASCII, stay valid across processes and restarts of this backend's engine, and are refused
+     * with {@link dev.polystore.ValidationException} when they come from another engine.
+     *
+     * @param segments 1 to 10,000
+     */
+    default CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.SCAN));
+    }
+
+    /**
+     * One page of a segment ({@link Capability#SCAN}): live items after {@code position}, at most
+     * {@code limit} (1 to 1000) and at most {@link ScanPage#MAX_BYTES} of payload beyond the first
+     * item, with the position to resume after it ({@code null} when the segment is done). Expired
+     * items are never returned; the page counts those it passed. Resuming from a position a page
+     * returned continues exactly where that page ended, in this process or another.
+     *
+     * <p><b>Under concurrent writes</b> a scan is no snapshot, but every backend guarantees: a key
+     * is returned at most once per scan (over all its segments and resumptions), and an item that
+     * exists from the start of the scan to its end is returned exactly once, in one of the
+     * versions it had meanwhile. Items created or deleted during the scan may or may not appear.
+     */
+    default CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.SCAN));
+    }
+
+    /**
+     * Writes items exactly as given ({@link Capability#IMPORT}): the same payload, version and
+     * expiry, never a version of this backend's own. Any number of items with distinct keys; the
+     * backend splits them as its engine needs, not atomically. Per item, in order:
+     * {@link ImportOutcome.Status#EXPIRED} when its expiry has passed by this backend's clock (not
+     * written); with {@link ImportMode#IF_NEWER}, written when there is no live item at the key
+     * or the live item's version is lower, otherwise {@link ImportOutcome.Status#KEPT} with the
+     * live version, decided atomically with the write; with {@link ImportMode#OVERWRITE},
+     * written whatever is there. A failure of one item is its outcome
+     * ({@link ImportOutcome.Status#FAILED}, the same kinds as other writes), not the future's:
+     * the future fails only when nothing can be said about any item. Repeating an import is
+     * safe: with {@code IF_NEWER} it keeps what the first one wrote.
+     */
+    default CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.IMPORT));
     }
 
     /** Sends a trivial request. Should not complete exceptionally: report failures as unhealthy. */

@@ -46,6 +46,16 @@ class ForwardingStorageBackendTest {
                 continue;
             }
             Object[] args = new Object[m.getParameterCount()];
+            Class<?>[] types = m.getParameterTypes();
+            for (int i = 0; i < args.length; i++) {
+                if (types[i] == int.class) {
+                    args[i] = 0; // primitives cannot be null (scanSegments' segment count)
+                } else if (types[i] == long.class) {
+                    args[i] = 0L;
+                } else if (types[i] == boolean.class) {
+                    args[i] = false;
+                }
+            }
             m.invoke(layer, args);
             expected++;
             assertEquals(m.getName(), calls.get(calls.size() - 1), "the layer did not pass " + m.getName() + " on");

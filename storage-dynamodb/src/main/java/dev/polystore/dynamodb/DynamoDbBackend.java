@@ -17,9 +17,16 @@ import dev.polystore.BatchWriteException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
-import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.ImportOutcome;
+import dev.polystore.spi.ScanPlan;
+import dev.polystore.spi.ScanPage;
+import dev.polystore.spi.TableNames;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import java.util.concurrent.atomic.AtomicInteger;
 import dev.polystore.spi.SortKeys;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -68,7 +76,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 /**
  * The DynamoDB engine: one table per store ({@code table_prefix + store}), items laid out as
  * {@link Items} describes, every request sent with the SDK's async client (no thread waits on
- * a request), every read strongly consistent, never a {@code Scan}.
+ * a request), every read strongly consistent, never a {@code Scan} on a request path (only for
+ * {@code Capability.SCAN}: parallel {@code Scan} with {@code Segment}/{@code TotalSegments}).
  *
  * <p><b>Versions and conditions.</b> Conditional puts are {@code PutItem}s whose condition
  * expression checks "absent or expired" or "live with version n"; "if exists" and unconditional
@@ -135,7 +144,7 @@ final class DynamoDbBackend implements StorageBackend {
     private final Clock clock;
     private final int batchRetries;
     private final Capabilities capabilities = new Capabilities(
-            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
+            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.SCAN, Capability.IMPORT),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private final Map<String, String> prepared = new ConcurrentHashMap<>();
     private final InFlight inFlight = new InFlight(NAME);
@@ -827,6 +836,290 @@ final class DynamoDbBackend implements StorageBackend {
                 .thenCompose(f -> f);
     }
 
+    // ------------------------------------------------------------------ scan and import
+
+    /** Scan positions: {@code d1.<segment>.<total>[.<pk base64url>.<sk base64url>]} (ExclusiveStartKey). */
+    private static final String POSITION_FORMAT = "d1";
+    /** Conditional puts of an IF_NEWER import in flight per call. */
+    static final int IMPORT_PUTS_IN_FLIGHT = 32;
+    /** BatchWriteItem requests of an OVERWRITE import in flight per call. */
+    static final int IMPORT_BATCHES_IN_FLIGHT = 8;
+    /** Live with a version at least the imported one: what IF_NEWER keeps. */
+    private static final String IMPORT_IF_NEWER = "(attribute_not_exists(#pk) OR #v < :v OR #exp <= :now)";
+
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return inFlight.run("listing the tables", null, false, call -> listRound(null, new ArrayList<>()));
+    }
+
+    private CompletableFuture<List<String>> listRound(String start, List<String> found) {
+        return guard(() -> dynamo.listTables(b -> b.exclusiveStartTableName(start).limit(100)
+                        .overrideConfiguration(timeouts.single()))
+                .handle((r, e) -> {
+                    if (e != null) {
+                        throw Errors.read("listing DynamoDB tables", e);
+                    }
+                    for (String name : r.tableNames()) {
+                        String prefix = settings.tablePrefix();
+                        if (name.startsWith(prefix) && TableNames.isValid(name.substring(prefix.length()))) {
+                            found.add(name.substring(prefix.length()));
+                        }
+                    }
+                    return r.lastEvaluatedTableName();
+                })
+                .thenCompose(next -> next == null ? CompletableFuture.completedFuture(found) : listRound(next, found)));
+    }
+
+    /**
+     * DynamoDB's parallel scan: segment {@code i} of {@code n} is {@code Segment = i},
+     * {@code TotalSegments = n}, split by DynamoDB by hash. No read to plan; the estimate is
+     * DescribeTable's item count (updated by DynamoDB about every six hours).
+     */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String store, int segments) {
+        return inFlight.run("planning a scan of store '" + store + "'", null, false, call -> {
+            String table = table(store);
+            return guard(() -> dynamo.describeTable(b -> b.tableName(table).overrideConfiguration(timeouts.single()))
+                    .handle((r, e) -> {
+                        if (e != null) {
+                            throw Errors.read("describing DynamoDB table '" + table + "'", e);
+                        }
+                        List<String> positions = new ArrayList<>(segments);
+                        for (int i = 0; i < segments; i++) {
+                            positions.add(POSITION_FORMAT + "." + i + "." + segments);
+                        }
+                        Long count = r.table().itemCount();
+                        return new ScanPlan(positions, count == null ? -1 : count);
+                    }));
+        });
+    }
+
+    /** A decoded scan position. */
+    private record Position(int segment, int total, Key after) {
+        String encode(Key next) {
+            java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+            return POSITION_FORMAT + "." + segment + "." + total + "."
+                    + b64.encodeToString(next.pk().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "."
+                    + b64.encodeToString(next.sk().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        static Position decode(String position) {
+            String[] parts = position == null ? new String[0] : position.split("\\.", -1);
+            try {
+                if ((parts.length != 3 && parts.length != 5) || !parts[0].equals(POSITION_FORMAT)) {
+                    throw new IllegalArgumentException("not a dynamodb scan position");
+                }
+                int segment = Integer.parseInt(parts[1]);
+                int total = Integer.parseInt(parts[2]);
+                if (total < 1 || segment < 0 || segment >= total) {
+                    throw new IllegalArgumentException("segment out of range");
+                }
+                Key after = null;
+                if (parts.length == 5) {
+                    java.util.Base64.Decoder b64 = java.util.Base64.getUrlDecoder();
+                    after = Key.of(new String(b64.decode(parts[3]), java.nio.charset.StandardCharsets.UTF_8),
+                            new String(b64.decode(parts[4]), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return new Position(segment, total, after);
+            } catch (IllegalArgumentException e) {
+                throw new ValidationException("malformed scan position for the dynamodb backend (" + e.getMessage()
+                        + "): positions belong to the engine that planned the scan");
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String store, String position, int limit) {
+        return inFlight.run("a scan of store '" + store + "'", null, false, call -> {
+            Position p = Position.decode(position);
+            String table = table(store);
+            long now = nowSeconds();
+            ScanRequest.Builder b = ScanRequest.builder().tableName(table).limit(limit).consistentRead(true)
+                    .overrideConfiguration(timeouts.bulk());
+            if (p.total() > 1) {
+                b.segment(p.segment()).totalSegments(p.total());
+            }
+            if (p.after() != null) {
+                b.exclusiveStartKey(Items.key(p.after()));
+            }
+            return guard(() -> dynamo.scan(b.build()).handle((r, e) -> {
+                if (e != null) {
+                    throw Errors.read("scan of segment " + p.segment() + "/" + p.total() + " of store '" + store + "'", e);
+                }
+                List<RawItem> items = new ArrayList<>(r.items().size());
+                int expired = 0;
+                for (Map<String, AttributeValue> m : r.items()) {
+                    if (Items.live(m, now)) {
+                        items.add(Items.toRaw(m, table));
+                    } else {
+                        expired++;
+                    }
+                }
+                String next = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
+                        ? p.encode(keyOf(r.lastEvaluatedKey())) : null;
+                return new ScanPage(items, next, expired);
+            }));
+        });
+    }
+
+    /**
+     * {@code IF_NEWER}: one conditional {@code PutItem} per item ({@value #IMPORT_PUTS_IN_FLIGHT}
+     * in flight), the condition "absent, expired or a lower version", the kept item's version
+     * from the failed condition ({@code ALL_OLD}). {@code OVERWRITE}: {@code BatchWriteItem}s of
+     * 25 puts ({@value #IMPORT_BATCHES_IN_FLIGHT} in flight), unprocessed items retried with
+     * backoff. Items carry their own version and expiry and a write token.
+     */
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String store, List<RawItem> items, ImportMode mode) {
+        return inFlight.run("an import of " + items.size() + " items into store '" + store + "'", null, true, call -> {
+            String table = table(store);
+            long now = nowSeconds();
+            ImportOutcome[] outcomes = new ImportOutcome[items.size()];
+            List<Integer> live = new ArrayList<>(items.size());
+            for (int i = 0; i < items.size(); i++) {
+                RawItem item = items.get(i);
+                if (item.expiresAt() != null && item.expiresAt().getEpochSecond() <= now) {
+                    outcomes[i] = ImportOutcome.expired();
+                } else {
+                    live.add(i);
+                }
+            }
+            String token = newToken();
+            CompletableFuture<Void> done = mode == ImportMode.IF_NEWER
+                    ? window(live.size(), IMPORT_PUTS_IN_FLIGHT, j -> importOne(store, table, items.get(live.get(j)),
+                            token, now, call).thenAccept(o -> outcomes[live.get(j)] = o))
+                    : window((live.size() + MAX_BATCH_WRITE - 1) / MAX_BATCH_WRITE, IMPORT_BATCHES_IN_FLIGHT, c -> {
+                        List<Integer> chunk = live.subList(c * MAX_BATCH_WRITE, Math.min(live.size(), (c + 1) * MAX_BATCH_WRITE));
+                        return importBatch(store, table, items, chunk, token, outcomes, call);
+                    });
+            return done.thenApply(v -> List.of(outcomes));
+        });
+    }
+
+    /** Runs {@code task(0 .. n-1)} with at most {@code width} running at once; completes when all have. */
+    private static CompletableFuture<Void> window(int n, int width,
+                                                  java.util.function.IntFunction<CompletableFuture<?>> task) {
+        AtomicInteger next = new AtomicInteger();
+        List<CompletableFuture<Void>> lanes = new ArrayList<>();
+        for (int w = 0; w < Math.min(width, n); w++) {
+            lanes.add(lane(next, n, task));
+        }
+        return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new));
+    }
+
+    private static CompletableFuture<Void> lane(AtomicInteger next, int n,
+                                                java.util.function.IntFunction<CompletableFuture<?>> task) {
+        int i = next.getAndIncrement();
+        if (i >= n) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<?> f;
+        try {
+            f = task.apply(i);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        return f.handle((v, e) -> null).thenCompose(v -> lane(next, n, task));
+    }
+
+    private CompletableFuture<ImportOutcome> importOne(String store, String table, RawItem item, String token, long now,
+                                                       InFlight.Call call) {
+        AttemptLog log;
+        try {
+            log = call.newLog();
+        } catch (StoreException e) {
+            return CompletableFuture.completedFuture(ImportOutcome.failed(e));
+        }
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":v", Items.number(item.version()));
+        values.put(":now", Items.number(now));
+        PutItemRequest request = PutItemRequest.builder()
+                .tableName(table)
+                .item(Items.item(item.key(), item.payload(), item.version(), item.expiresAt(), token))
+                .conditionExpression(IMPORT_IF_NEWER)
+                .expressionAttributeNames(Items.names(IMPORT_IF_NEWER))
+                .expressionAttributeValues(Items.values(values, IMPORT_IF_NEWER))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .overrideConfiguration(timeouts.single(log))
+                .build();
+        return guard(() -> dynamo.putItem(request)).handle((r, e) -> {
+            if (e == null) {
+                return ImportOutcome.written();
+            }
+            Throwable t = Errors.unwrap(e);
+            if (t instanceof ConditionalCheckFailedException ccf) {
+                long kept = ccf.hasItem() ? Items.versionOrNone(ccf.item()) : -1;
+                // Our own earlier attempt counts as kept at the same version: the import is idempotent.
+                return ImportOutcome.kept(kept >= 1 ? kept : item.version());
+            }
+            StoreException failure = t instanceof StoreException se ? se
+                    : Errors.write("import of an item into store '" + store + "'", item.key(), t, log);
+            return ImportOutcome.failed(failure);
+        });
+    }
+
+    private CompletableFuture<Void> importBatch(String store, String table, List<RawItem> items, List<Integer> chunk,
+                                                String token, ImportOutcome[] outcomes, InFlight.Call call) {
+        Map<Key, Integer> index = new HashMap<>();
+        List<WriteRequest> requests = new ArrayList<>(chunk.size());
+        for (int i : chunk) {
+            RawItem item = items.get(i);
+            index.put(item.key(), i);
+            requests.add(WriteRequest.builder().putRequest(PutRequest.builder()
+                    .item(Items.item(item.key(), item.payload(), item.version(), item.expiresAt(), token)).build()).build());
+        }
+        return importRound(store, table, requests, 0, index, outcomes, call);
+    }
+
+    private CompletableFuture<Void> importRound(String store, String table, List<WriteRequest> requests, int retry,
+                                                Map<Key, Integer> index, ImportOutcome[] outcomes, InFlight.Call call) {
+        AttemptLog log;
+        try {
+            log = call.newLog();
+        } catch (StoreException e) {
+            requests.forEach(w -> outcomes[index.get(keyOf(w.putRequest().item()))] = ImportOutcome.failed(e));
+            return CompletableFuture.completedFuture(null);
+        }
+        return guard(() -> dynamo.batchWriteItem(BatchWriteItemRequest.builder().requestItems(Map.of(table, requests))
+                        .overrideConfiguration(timeouts.bulk(log)).build()))
+                .handle((r, e) -> {
+                    Set<Key> unprocessed = new java.util.HashSet<>();
+                    List<WriteRequest> again = new ArrayList<>();
+                    if (e == null) {
+                        for (WriteRequest w : r.unprocessedItems().getOrDefault(table, List.of())) {
+                            unprocessed.add(keyOf(w.putRequest().item()));
+                            again.add(w);
+                        }
+                    }
+                    for (WriteRequest w : requests) {
+                        Key k = keyOf(w.putRequest().item());
+                        if (e != null) {
+                            String what = "import of " + requests.size() + " item(s) into store '" + store + "'";
+                            Throwable t = Errors.unwrap(e);
+                            StoreException failure = log.mayHaveApplied()
+                                    ? new OutcomeUnknownException(what + " may or may not have been applied: " + log
+                                            + ", ending with " + Errors.describe(t) + "; importing again is safe", null, t)
+                                    : Errors.read(what, t);
+                            outcomes[index.get(k)] = ImportOutcome.failed(failure);
+                        } else if (!unprocessed.contains(k)) {
+                            outcomes[index.get(k)] = ImportOutcome.written();
+                        }
+                    }
+                    if (again.isEmpty()) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    if (retry >= batchRetries) {
+                        UnavailableException failure = new UnavailableException("DynamoDB left " + again.size()
+                                + " item(s) of an import unprocessed after " + (retry + 1)
+                                + " requests (throttled?); import them again later", null);
+                        again.forEach(w -> outcomes[index.get(keyOf(w.putRequest().item()))] = ImportOutcome.failed(failure));
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    return delay(retry).thenCompose(v -> importRound(store, table, again, retry + 1, index, outcomes, call));
+                })
+                .thenCompose(f -> f);
+    }
+
     // ------------------------------------------------------------------ transactions
 
     @Override
@@ -840,83 +1133,6 @@ final class DynamoDbBackend implements StorageBackend {
     /** Segments of a whole-table read for index builds: DynamoDB's parallel scan. */
     static final int SCAN_SEGMENTS = 4;
 
-    /**
-     * Reads a whole store for index builds ({@link SegmentReader}): a strongly consistent
-     * parallel {@code Scan} in {@value #SCAN_SEGMENTS} segments; a position is the last key
-     * evaluated (base64url of {@code pk NUL sk}).
-     */
-    private final SegmentReader segmentReader = new SegmentReader() {
-        @Override
-        public int segments(String table) {
-            return SCAN_SEGMENTS;
-        }
-
-        @Override
-        public CompletableFuture<SegmentPage> read(String store, int segment, int segments, String position, int limit) {
-            if (segment < 0 || segment >= segments || segments < 1) {
-                return CompletableFuture.failedFuture(new ValidationException("no segment " + segment + " of " + segments));
-            }
-            if (limit < 1 || limit > 1000) {
-                return CompletableFuture.failedFuture(new ValidationException("segment page limit must be 1 to 1000, got "
-                        + limit));
-            }
-            Key start = null;
-            if (position != null) {
-                String decoded = new String(java.util.Base64.getUrlDecoder().decode(position),
-                        java.nio.charset.StandardCharsets.UTF_8);
-                int split = decoded.indexOf('\u0000');
-                if (split < 0) {
-                    return CompletableFuture.failedFuture(new ValidationException("not a segment position of the "
-                            + "DynamoDB backend"));
-                }
-                start = Key.of(decoded.substring(0, split), decoded.substring(split + 1));
-            }
-            Key from = start;
-            return inFlight.run("a scan of store '" + store + "'", null, false, call -> guard(() -> {
-                String table = table(store);
-                long now = nowSeconds();
-                Map<String, AttributeValue> values = new HashMap<>();
-                values.put(":now", Items.number(now));
-                software.amazon.awssdk.services.dynamodb.model.ScanRequest.Builder b =
-                        software.amazon.awssdk.services.dynamodb.model.ScanRequest.builder()
-                                .tableName(table)
-                                .segment(segment)
-                                .totalSegments(segments)
-                                .filterExpression(Items.NOT_EXPIRED)
-                                .expressionAttributeNames(Items.names(Items.NOT_EXPIRED))
-                                .expressionAttributeValues(Items.values(values, Items.NOT_EXPIRED))
-                                .consistentRead(true)
-                                .limit(limit)
-                                .overrideConfiguration(timeouts.bulk());
-                if (from != null) {
-                    b.exclusiveStartKey(Items.key(from));
-                }
-                return dynamo.scan(b.build()).handle((r, e) -> {
-                    if (e != null) {
-                        throw Errors.read("scan of segment " + segment + " of store '" + store + "'", e);
-                    }
-                    List<RawItem> items = new ArrayList<>();
-                    for (Map<String, AttributeValue> m : r.items()) {
-                        if (Items.live(m, now)) {
-                            items.add(Items.toRaw(m, table));
-                        }
-                    }
-                    String next = null;
-                    if (r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()) {
-                        next = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                                (r.lastEvaluatedKey().get(Items.PK).s() + "\u0000" + r.lastEvaluatedKey().get(Items.SK).s())
-                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    }
-                    return new SegmentPage(items, next);
-                });
-            }));
-        }
-    };
-
-    @Override
-    public Optional<SegmentReader> segmentReader() {
-        return Optional.of(segmentReader);
-    }
 
     /**
      * For {@code Storage.unwrap}: the SDK's {@code DynamoDbAsyncClient} this backend uses, behind a

@@ -14,15 +14,18 @@ import dev.polystore.spi.ChangeNotifier;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
-import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.spi.SortKeys;
+import dev.polystore.StoreException;
+import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.ImportOutcome;
+import dev.polystore.spi.ScanPlan;
+import dev.polystore.spi.KeySegment;
+import dev.polystore.spi.ScanPage;
 import java.time.Clock;
 import java.time.Duration;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -111,7 +114,7 @@ public final class MemoryBackend implements StorageBackend {
 
     public MemoryBackend(Clock clock) {
         this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY,
-                Capability.CHANGE_NOTIFICATIONS));
+                Capability.CHANGE_NOTIFICATIONS, Capability.SCAN, Capability.IMPORT));
     }
 
     public MemoryBackend(Clock clock, Set<Capability> capabilities) {
@@ -120,7 +123,8 @@ public final class MemoryBackend implements StorageBackend {
 
     /** A backend with every capability and the given bound. */
     public MemoryBackend(Clock clock, Bound bound) {
-        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY), bound);
+        this(clock, EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.SCAN,
+                Capability.IMPORT), bound);
     }
 
     public MemoryBackend(Clock clock, Set<Capability> capabilities, Bound bound) {
@@ -407,69 +411,115 @@ public final class MemoryBackend implements StorageBackend {
         return CompletableFuture.completedFuture(versions);
     }
 
-    /** One segment per table, read in key order; a position is the last key read. */
-    private final SegmentReader segmentReader = new SegmentReader() {
-        @Override
-        public int segments(String table) {
-            return 1;
-        }
+    // --- scan and import ---
 
-        @Override
-        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position, int limit) {
-            synchronized (MemoryBackend.this) {
-                if (closed) {
-                    return closedFuture();
-                }
-                if (segment != 0 || segments != 1) {
-                    return CompletableFuture.failedFuture(new IllegalArgumentException("the memory backend reads a table "
-                            + "in 1 segment, not segment " + segment + " of " + segments));
-                }
-                NavigableMap<String, NavigableMap<String, RawItem>> t = table(table);
-                String afterPk = null;
-                String afterSk = null;
-                if (position != null) {
-                    String decoded = new String(Base64.getUrlDecoder().decode(position), StandardCharsets.UTF_8);
-                    int split = decoded.indexOf('\u0000');
-                    afterPk = decoded.substring(0, split);
-                    afterSk = decoded.substring(split + 1);
-                }
-                Instant now = now();
-                List<RawItem> items = new ArrayList<>();
-                NavigableMap<String, NavigableMap<String, RawItem>> partitions = afterPk == null ? t : t.tailMap(afterPk, true);
-                RawItem last = null;
-                outer:
-                for (Map.Entry<String, NavigableMap<String, RawItem>> p : partitions.entrySet()) {
-                    NavigableMap<String, RawItem> rows = afterPk != null && p.getKey().equals(afterPk)
-                            ? p.getValue().tailMap(afterSk, false) : p.getValue();
-                    for (RawItem item : rows.values()) {
-                        if (items.size() == limit) {
-                            break outer;
-                        }
-                        last = item;
-                        if (!item.expiredAt(now)) {
-                            items.add(fresh(item));
-                        }
-                    }
-                }
-                boolean more = last != null && hasAfter(t, last.key());
-                String next = more ? Base64.getUrlEncoder().withoutPadding().encodeToString(
-                        (last.key().pk() + "\u0000" + last.key().sk()).getBytes(StandardCharsets.UTF_8)) : null;
-                return CompletableFuture.completedFuture(new SegmentPage(items, next));
-            }
-        }
-    };
+    /** The tag of this backend's scan positions. */
+    private static final String TAG = "memory";
 
-    private static boolean hasAfter(NavigableMap<String, NavigableMap<String, RawItem>> t, Key key) {
-        NavigableMap<String, RawItem> rows = t.get(key.pk());
-        if (rows != null && rows.higherKey(key.sk()) != null) {
-            return true;
+    @Override
+    public synchronized CompletableFuture<List<String>> listTables() {
+        if (closed) {
+            return closedFuture();
         }
-        return t.higherKey(key.pk()) != null;
+        return CompletableFuture.completedFuture(List.copyOf(new java.util.TreeSet<>(tables.keySet())));
+    }
+
+    /** Every key is in memory: the boundaries are exact quantiles of the keys. */
+    @Override
+    public synchronized CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        if (closed) {
+            return closedFuture();
+        }
+        List<Key> keys = new ArrayList<>();
+        table(table).forEach((pk, partition) -> partition.keySet().forEach(sk -> keys.add(Key.of(pk, sk))));
+        List<String> positions = new ArrayList<>(segments);
+        for (KeySegment s : KeySegment.split(TAG, KeySegment.quantiles(keys, segments), segments)) {
+            positions.add(s.encode());
+        }
+        return CompletableFuture.completedFuture(new ScanPlan(positions, keys.size()));
     }
 
     @Override
-    public Optional<SegmentReader> segmentReader() {
-        return Optional.of(segmentReader);
+    public synchronized CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        if (closed) {
+            return closedFuture();
+        }
+        KeySegment segment;
+        try {
+            segment = KeySegment.decode(position, TAG);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (segment.empty()) {
+            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
+        }
+        Instant now = now();
+        NavigableMap<String, NavigableMap<String, RawItem>> t = table(table);
+        Key start = segment.after() != null ? segment.after() : segment.from();
+        NavigableMap<String, NavigableMap<String, RawItem>> partitions = start == null ? t : t.tailMap(start.pk(), true);
+        List<RawItem> items = new ArrayList<>();
+        long bytes = 0;
+        int expired = 0;
+        Key last = null;
+        for (Map.Entry<String, NavigableMap<String, RawItem>> p : partitions.entrySet()) {
+            NavigableMap<String, RawItem> partition = p.getValue();
+            if (start != null && p.getKey().equals(start.pk())) {
+                partition = partition.tailMap(start.sk(), true);
+            }
+            for (RawItem item : partition.values()) {
+                Key k = item.key();
+                if (segment.pastEnd(k)) {
+                    return CompletableFuture.completedFuture(new ScanPage(items, null, expired));
+                }
+                if (!segment.admits(k)) {
+                    continue;
+                }
+                if (items.size() == limit || (!items.isEmpty() && bytes + item.payload().length > ScanPage.MAX_BYTES)) {
+                    return CompletableFuture.completedFuture(new ScanPage(items, segment.resumeAfter(last).encode(),
+                            expired));
+                }
+                last = k;
+                if (item.expiredAt(now)) {
+                    expired++;
+                    continue;
+                }
+                items.add(fresh(item));
+                bytes += item.payload().length;
+            }
+        }
+        return CompletableFuture.completedFuture(new ScanPage(items, null, expired));
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items,
+                                                                          ImportMode mode) {
+        if (closed) {
+            return closedFuture();
+        }
+        Instant now = now();
+        List<ImportOutcome> outcomes = new ArrayList<>(items.size());
+        for (RawItem item : items) {
+            if (item.expiredAt(now)) {
+                outcomes.add(ImportOutcome.expired());
+                continue;
+            }
+            RawItem current = live(table, item.key(), now);
+            if (mode == ImportMode.IF_NEWER && current != null && current.version() >= item.version()) {
+                outcomes.add(ImportOutcome.kept(current.version()));
+                continue;
+            }
+            table(table).computeIfAbsent(item.key().pk(), pk -> new TreeMap<>(SortKeys::compare))
+                    .put(item.key().sk(), new RawItem(item.key(), item.payload().clone(), item.version(), item.expiresAt()));
+            if (uses != null) {
+                long size = Limits.itemSize(SortKeys.utf8Length(item.key().pk()), SortKeys.utf8Length(item.key().sk()),
+                        item.payload().length);
+                Long before = uses.put(new Ref(table, item.key()), size); // an import is a write: the most recent use
+                bytes += size - (before == null ? 0 : before);
+            }
+            outcomes.add(ImportOutcome.written());
+        }
+        evict();
+        return CompletableFuture.completedFuture(outcomes);
     }
 
     @Override

@@ -187,16 +187,6 @@ final class Sql {
         }
     }
 
-    /**
-     * A page of a whole-table read in key order (byte order of {@code (pk, sk)}, the primary key's
-     * order), unexpired rows only: after {@code (pk, sk) > (?, ?)} if {@code after}, then now,
-     * then the limit.
-     */
-    String segmentPage(String store, boolean after) {
-        return "SELECT pk, sk, version, expires_at, payload FROM " + itemTable(store) + " WHERE "
-                + (after ? "(pk, sk) > (?, ?) AND " : "") + LIVE + " ORDER BY pk, sk LIMIT ?";
-    }
-
     /** A query's SQL and its parameters, in order (byte arrays and longs). */
     record Select(String sql, List<Object> parameters) {
     }

@@ -15,7 +15,8 @@ import dev.polystore.ValidationException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
-import dev.polystore.spi.SegmentReader;
+import dev.polystore.spi.ScanPage;
+import dev.polystore.spi.ScanPlan;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
 import dev.polystore.spi.WriteOp;
@@ -95,7 +96,7 @@ final class RedisBackend implements StorageBackend {
         this.connections = connections;
         this.redis = connections.commands();
         this.layout = new Layout(settings.keyPrefix());
-        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
+        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.SCAN),
                 MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE, !settings.cluster());
         this.recordTtl = ascii(settings.replayWindow().toMillis());
         this.grace = ascii(settings.expiryGrace().getSeconds());
@@ -531,11 +532,11 @@ final class RedisBackend implements StorageBackend {
     private static final int POSITION_FORMAT = 1;
 
     /**
-     * Reads a whole store for index builds ({@link SegmentReader}) with {@code SCAN … MATCH} over
+     * Reads a whole store ({@link Capability#SCAN}: migration, index builds) with {@code SCAN … MATCH} over
      * the store's item hashes ({@code <prefix>{*}i:<store>:*}; every key found is checked against
      * the layout, since a sort key may contain what the pattern matches), one master after the
      * other (sorted by cluster node id; one master outside Cluster), then {@code HMGET p v e} of
-     * each hash found. One segment. A page holds at most the limit and at most
+     * each hash found. One segment per store ({@link #scanSegments}). A page holds at most the limit and at most
      * {@value #MAX_PAGE_BYTES} bytes of payload beyond its first item: the keys a {@code SCAN} step
      * found beyond that travel in the position (with the node id and the {@code SCAN} cursor), so
      * resuming from a position continues exactly where its page ended, in any process, while the
@@ -543,60 +544,136 @@ final class RedisBackend implements StorageBackend {
      *
      * <p>Redis keeps no order of partitions, so the read is in {@code SCAN} order, not in key
      * order. {@code SCAN} returns every key that exists throughout, but may return a key twice when
-     * Redis shrinks its key table between two steps (after mass deletions), so a build may meet an
-     * item twice; it then writes the same entries again, which is harmless. On a Cluster whose
+     * Redis shrinks its key table between two steps (after mass deletions): then, and only then,
+     * this scan breaks the SPI's at-most-once promise (an index build writes the same entries
+     * again, harmless; a copy with {@code IF_NEWER} keeps what it wrote). On a Cluster whose
      * masters changed (failover, resharding) since a position was handed out, that position cannot
      * be resumed: the read fails with a {@link ValidationException} naming the node. (Indexes
      * themselves are refused on a Cluster, whose transactions stay within one partition key.)
      */
-    private final SegmentReader segmentReader = new SegmentReader() {
-        @Override
-        public int segments(String table) {
-            return 1;
-        }
+    /** Marks the positions of the empty segments of a plan (Redis reads a store in one segment). */
+    private static final String EMPTY_SEGMENT = "-empty-";
 
-        @Override
-        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position, int limit) {
-            if (segment != 0 || segments != 1) {
-                return CompletableFuture.failedFuture(new ValidationException("the redis backend reads a store in 1 "
-                        + "segment, not segment " + segment + " of " + segments));
-            }
-            if (limit < 1 || limit > 1000) {
-                return CompletableFuture.failedFuture(new ValidationException("segment page limit must be 1 to 1000, got "
-                        + limit));
-            }
-            try {
-                TableNames.require(table);
-            } catch (StoreException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            List<Connections.Node> nodes = connections.scanNodes();
-            ScanPosition start;
-            try {
-                start = position == null ? new ScanPosition(nodes.get(0).label(), "0", List.of())
-                        : ScanPosition.decode(position);
-            } catch (IllegalArgumentException e) {
-                return CompletableFuture.failedFuture(new ValidationException("not a segment position of the redis "
-                        + "backend (" + e.getMessage() + ")"));
-            }
-            int node = -1;
-            for (int i = 0; i < nodes.size(); i++) {
-                if (nodes.get(i).label().equals(start.node())) {
-                    node = i;
+    /**
+     * The stores with items, from a {@code SCAN … MATCH <prefix>{*}z:*} over every master (each
+     * partition of a store has one sorted set): visits every key of the database; sorted by name.
+     */
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        List<Connections.Node> nodes = connections.scanNodes();
+        return call("list the stores", false, null, () -> listTables(nodes, 0, "0", new java.util.TreeSet<>()));
+    }
+
+    private CompletableFuture<List<String>> listTables(List<Connections.Node> nodes, int node, String cursor,
+                                                       java.util.TreeSet<String> names) {
+        byte[] keyPrefix = layout.tag("");
+        byte[] pattern = Layout.concat(globEscape(java.util.Arrays.copyOf(keyPrefix, keyPrefix.length - 2)),
+                "{*}z:*".getBytes(StandardCharsets.US_ASCII));
+        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000);
+        RedisClusterAsyncCommands<byte[], byte[]> commands = nodes.get(node).commands();
+        return read(() -> commands.scan(io.lettuce.core.ScanCursor.of(cursor), args)).thenCompose(step -> {
+            for (byte[] key : step.getKeys()) {
+                String name = indexTable(key);
+                if (name != null && TableNames.isValid(name)) {
+                    names.add(name);
                 }
             }
-            if (node < 0) {
-                return CompletableFuture.failedFuture(new ValidationException("the Redis node " + start.node()
-                        + " this read was resumed on is no longer a master (failover or resharding): a SCAN cannot "
-                        + "resume on other nodes; read again from the start"));
+            if (!(step.isFinished() || "0".equals(step.getCursor()))) {
+                return listTables(nodes, node, step.getCursor(), names);
             }
-            long now = clock.millis();
-            int first = node;
-            return call("read a segment of store '" + table + "'", false, null,
-                    () -> collect(table, nodes, first, start.cursor(), new ArrayList<>(start.pending()), limit, 0)
-                            .thenCompose(c -> page(table, c, limit, now)));
+            if (node + 1 < nodes.size()) {
+                return listTables(nodes, node + 1, "0", names);
+            }
+            return CompletableFuture.completedFuture(List.copyOf(names));
+        });
+    }
+
+    /** The store of a partition's sorted set {@code <prefix>{<pk>}z:<store>}, or null for another key. */
+    private String indexTable(byte[] key) {
+        byte[] start = layout.tag("");
+        int open = start.length - 2;
+        if (key.length < open + 2 || key[open] != '{') {
+            return null;
         }
-    };
+        for (int i = 0; i < open; i++) {
+            if (key[i] != start[i]) {
+                return null;
+            }
+        }
+        for (int i = open + 1; i < key.length; i++) {
+            if (key[i] == '}') {
+                String rest = new String(key, i + 1, key.length - i - 1, StandardCharsets.UTF_8);
+                return rest.startsWith("z:") ? rest.substring(2) : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One segment for the whole store (a {@code SCAN} cannot be split into disjoint parts): the
+     * plan's first position reads everything, the others are empty.
+     */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        if (segments < 1 || segments > 10_000) {
+            return CompletableFuture.failedFuture(new ValidationException("segments must be 1 to 10000, got " + segments));
+        }
+        try {
+            TableNames.require(table);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        List<Connections.Node> nodes = connections.scanNodes();
+        List<String> positions = new ArrayList<>(segments);
+        positions.add(new ScanPosition(nodes.get(0).label(), "0", List.of()).encode());
+        for (int i = 1; i < segments; i++) {
+            positions.add(new ScanPosition(EMPTY_SEGMENT + i, DONE_CURSOR, List.of()).encode());
+        }
+        return CompletableFuture.completedFuture(new ScanPlan(positions, -1));
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        if (limit < 1 || limit > 1000) {
+            return CompletableFuture.failedFuture(new ValidationException("scan page limit must be 1 to 1000, got "
+                    + limit));
+        }
+        try {
+            TableNames.require(table);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        ScanPosition start;
+        try {
+            start = ScanPosition.decode(java.util.Objects.requireNonNull(position, "position"));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return CompletableFuture.failedFuture(new ValidationException("not a scan position of the redis backend ("
+                    + e.getMessage() + ")"));
+        }
+        if (start.node().startsWith(EMPTY_SEGMENT)) {
+            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
+        }
+        List<Connections.Node> nodes = connections.scanNodes();
+        int node = -1;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).label().equals(start.node())) {
+                node = i;
+            }
+        }
+        if (node < 0) {
+            return CompletableFuture.failedFuture(new ValidationException("the Redis node " + start.node()
+                    + " this scan was resumed on is no longer a master (failover or resharding): a SCAN cannot "
+                    + "resume on other nodes; scan again from the start"));
+        }
+        long now = clock.millis();
+        int first = node;
+        return call("scan store '" + table + "'", false, null,
+                () -> collect(table, nodes, first, start.cursor(), new ArrayList<>(start.pending()), limit, 0)
+                        .thenCompose(c -> page(table, c, limit, now)));
+    }
 
     /** Where a whole-store read resumes: a node, its SCAN cursor, and keys found but not yet returned. */
     record ScanPosition(String node, String cursor, List<Key> pending) {
@@ -700,7 +777,7 @@ final class RedisBackend implements StorageBackend {
     }
 
     /** Reads the collected keys' hashes; the page ends early at {@link #MAX_PAGE_BYTES}, the rest stays pending. */
-    private CompletableFuture<SegmentReader.SegmentPage> page(String table, Collected c, int limit, long now) {
+    private CompletableFuture<ScanPage> page(String table, Collected c, int limit, long now) {
         List<CompletableFuture<List<KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(c.keys().size());
         for (Key k : c.keys()) {
             byte[] item = layout.item(table, k);
@@ -709,20 +786,25 @@ final class RedisBackend implements StorageBackend {
         return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<RawItem> items = new ArrayList<>(c.keys().size());
             long bytes = 0;
+            int expired = 0;
             for (int i = 0; i < c.keys().size(); i++) {
-                RawItem item = item(c.keys().get(i), reads.get(i).join(), now);
+                List<KeyValue<byte[], byte[]>> fields = reads.get(i).join();
+                RawItem item = item(c.keys().get(i), fields, now);
                 if (item == null) {
-                    continue; // deleted since SCAN found it, or expired
+                    if (fields.size() >= 3 && fields.get(1).hasValue()) {
+                        expired++; // there, but expired; otherwise deleted since SCAN found it
+                    }
+                    continue;
                 }
                 if (!items.isEmpty() && bytes + item.payload().length > MAX_PAGE_BYTES) {
-                    return new SegmentReader.SegmentPage(items, c.position(c.keys().subList(i, c.keys().size())));
+                    return new ScanPage(items, c.position(c.keys().subList(i, c.keys().size())), expired);
                 }
                 if (!items.isEmpty()) {
                     bytes += item.payload().length;
                 }
                 items.add(item);
             }
-            return new SegmentReader.SegmentPage(items, c.position(List.of()));
+            return new ScanPage(items, c.position(List.of()), expired);
         });
     }
 
@@ -792,11 +874,6 @@ final class RedisBackend implements StorageBackend {
             out.write(b);
         }
         return out.toByteArray();
-    }
-
-    @Override
-    public Optional<SegmentReader> segmentReader() {
-        return Optional.of(segmentReader);
     }
 
     /**

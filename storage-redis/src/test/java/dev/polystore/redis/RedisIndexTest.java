@@ -13,7 +13,7 @@ import dev.polystore.UnavailableException;
 import dev.polystore.ValidationException;
 import dev.polystore.spi.ConfigSection;
 import dev.polystore.spi.ProviderContext;
-import dev.polystore.spi.SegmentReader;
+import dev.polystore.spi.ScanPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.testkit.KitAssertions;
@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The index contract on a real redis-server started by the test (standalone), the whole-store
- * read of index builds, and {@code Storage.unwrap} of the Lettuce commands.
+ * The index contract on a real redis-server started by the test (standalone), the scan over
+ * awkward keys, and {@code Storage.unwrap} of the Lettuce commands.
  */
 class RedisIndexTest extends IndexContract {
     @RegisterExtension
@@ -70,7 +70,7 @@ class RedisIndexTest extends IndexContract {
     }
 
     @Test
-    @DisplayName("the segment read of index builds returns every live item of the store exactly once, "
+    @DisplayName("the scan (index builds, migration) returns every live item of the store exactly once, "
             + "and nothing of other stores, whatever the keys hold (braces, %, the layout's own separators)")
     void segmentReadFindsEveryItemOnce() {
         String store = tag + "seg";
@@ -93,22 +93,22 @@ class RedisIndexTest extends IndexContract {
                     Condition.none())));
             await(backend.put(new WriteOp.Put(store, new Key("gone", "x"), new byte[] {3},
                     Instant.now().plus(Duration.ofSeconds(2)).truncatedTo(ChronoUnit.SECONDS), Condition.none())));
-            SegmentReader reader = backend.segmentReader().orElseThrow();
-            assertEquals(1, reader.segments(store));
+            String start = await(backend.scanSegments(store, 1)).positions().get(0);
+            assertEquals(3, await(backend.scanSegments(store, 3)).positions().size());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline && readAll(reader, store, 1000).stream().anyMatch(k -> k.pk().equals("gone"))) {
+            while (System.nanoTime() < deadline && readAll(backend, start, store, 1000).stream().anyMatch(k -> k.pk().equals("gone"))) {
                 sleep(200); // until the item expired (the backend's clock is the system clock)
             }
             for (int limit : List.of(1, 3, 7, 1000)) {
-                List<Key> read = readAll(reader, store, limit);
+                List<Key> read = readAll(backend, start, store, limit);
                 assertEquals(expected, new HashSet<>(read), "pages of " + limit);
                 assertEquals(expected.size(), read.size(), "no key twice, pages of " + limit);
             }
             // resuming from every position continues exactly where its page ended
-            List<SegmentReader.SegmentPage> pages = new ArrayList<>();
-            String p = null;
+            List<ScanPage> pages = new ArrayList<>();
+            String p = start;
             do {
-                SegmentReader.SegmentPage page = await(reader.read(store, 0, 1, p, 3));
+                ScanPage page = await(backend.scan(store, p, 3));
                 pages.add(page);
                 p = page.next();
             } while (p != null);
@@ -120,23 +120,23 @@ class RedisIndexTest extends IndexContract {
                 List<Key> rest = new ArrayList<>();
                 String q = pages.get(i).next();
                 while (q != null) {
-                    SegmentReader.SegmentPage page = await(reader.read(store, 0, 1, q, 3));
+                    ScanPage page = await(backend.scan(store, q, 3));
                     page.items().forEach(it -> rest.add(it.key()));
                     q = page.next();
                 }
                 assertEquals(all.subList(offset, all.size()), rest, "resumed after page " + (i + 1));
             }
             String foreign = new RedisBackend.ScanPosition("nosuchnode", "0", List.of()).encode();
-            KitAssertions.awaitFailure(ValidationException.class, reader.read(store, 0, 1, foreign, 10));
-            KitAssertions.awaitFailure(ValidationException.class, reader.read(store, 0, 1, "garbage", 10));
+            KitAssertions.awaitFailure(ValidationException.class, backend.scan(store, foreign, 10));
+            KitAssertions.awaitFailure(ValidationException.class, backend.scan(store, "garbage", 10));
         }
     }
 
-    private static List<Key> readAll(SegmentReader reader, String store, int limit) {
+    private static List<Key> readAll(StorageBackend backend, String start, String store, int limit) {
         List<Key> read = new ArrayList<>();
-        String position = null;
+        String position = start;
         do {
-            SegmentReader.SegmentPage page = await(reader.read(store, 0, 1, position, limit));
+            ScanPage page = await(backend.scan(store, position, limit));
             assertTrue(page.items().size() <= limit, "a page of " + page.items().size() + " items, over the limit " + limit);
             page.items().forEach(i -> read.add(i.key()));
             position = page.next();

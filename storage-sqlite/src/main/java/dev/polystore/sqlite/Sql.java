@@ -95,12 +95,6 @@ final class Sql {
     static final long NO_EXPIRY = Long.MIN_VALUE + 1;
     private static final String EXPIRY_OR_SENTINEL = "IFNULL(expires_at, " + NO_EXPIRY + ")";
 
-    /** A page of a whole-table read in key order: after {@code (?1, ?2)} if {@code after}, at most {@code ?} rows. */
-    static String segmentPage(String table, boolean after) {
-        return "SELECT pk, sk, version, " + EXPIRY_OR_SENTINEL + ", payload FROM " + itemTable(table)
-                + (after ? " WHERE (pk, sk) > (?, ?)" : "") + " ORDER BY pk, sk LIMIT ?";
-    }
-
     static String selectItem(String table) {
         return "SELECT version, " + EXPIRY_OR_SENTINEL + ", payload FROM " + itemTable(table) + " WHERE pk = ? AND sk = ?";
     }
@@ -126,6 +120,45 @@ final class Sql {
         return "INSERT INTO " + itemTable(table) + " (pk, sk, version, expires_at, payload) VALUES (?, ?, ?, ?, ?) "
                 + "ON CONFLICT (pk, sk) DO UPDATE SET version = excluded.version, "
                 + "expires_at = excluded.expires_at, payload = excluded.payload";
+    }
+
+    /**
+     * An import under {@code IF_NEWER}: insert, or replace a row whose version is lower or whose
+     * expiry has passed at {@code ?6}; otherwise leave it (0 rows changed). Parameters: pk, sk,
+     * version, expires_at (or NULL), payload, now.
+     */
+    static String importIfNewer(String table) {
+        return "INSERT INTO " + itemTable(table) + " (pk, sk, version, expires_at, payload) VALUES (?1, ?2, ?3, ?4, ?5) "
+                + "ON CONFLICT (pk, sk) DO UPDATE SET version = excluded.version, "
+                + "expires_at = excluded.expires_at, payload = excluded.payload "
+                + "WHERE version < excluded.version OR (expires_at IS NOT NULL AND expires_at <= ?6)";
+    }
+
+    /** The extent of the rowids (an O(log n) read of the table's b-tree ends), to sample keys without a full scan. */
+    static String rowidRange(String table) {
+        return "SELECT min(rowid), max(rowid) FROM " + itemTable(table);
+    }
+
+    /** The key of the first row at or after rowid {@code ?}: one b-tree seek. */
+    static String keyAtRowid(String table) {
+        return "SELECT pk, sk FROM " + itemTable(table) + " WHERE rowid >= ? ORDER BY rowid LIMIT 1";
+    }
+
+    /**
+     * One page of a scan segment in (pk, sk) order on the primary key's index, the bounds as row
+     * values: {@code (pk, sk) > after} or {@code >= from}, {@code < to}; {@code ?} for each bound
+     * given (pk then sk), then the limit.
+     */
+    static String scanPage(String table, boolean hasStart, boolean startInclusive, boolean hasEnd) {
+        StringBuilder sql = new StringBuilder("SELECT pk, sk, version, " + EXPIRY_OR_SENTINEL + ", payload FROM ")
+                .append(itemTable(table)).append(" WHERE 1");
+        if (hasStart) {
+            sql.append(startInclusive ? " AND (pk, sk) >= (?, ?)" : " AND (pk, sk) > (?, ?)");
+        }
+        if (hasEnd) {
+            sql.append(" AND (pk, sk) < (?, ?)");
+        }
+        return sql.append(" ORDER BY pk, sk LIMIT ?").toString();
     }
 
     static String delete(String table) {

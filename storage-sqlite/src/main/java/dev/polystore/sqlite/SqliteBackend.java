@@ -13,9 +13,13 @@ import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.SearchIndex;
-import dev.polystore.spi.SegmentReader;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.ImportOutcome;
+import dev.polystore.spi.ScanPlan;
+import dev.polystore.spi.KeySegment;
+import dev.polystore.spi.ScanPage;
 import dev.polystore.spi.TableNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,7 +82,8 @@ final class SqliteBackend implements StorageBackend {
     static final int MAX_BATCH_GET = 500;
     static final int MAX_BATCH_WRITE = 500;
     private static final Capabilities CAPABILITIES = new Capabilities(
-            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.NATIVE_SEARCH),
+            EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.NATIVE_SEARCH,
+                    Capability.SCAN, Capability.IMPORT),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** Ends a reader's read transaction (no busy retries: a read transaction takes no lock that waits). */
@@ -267,6 +272,136 @@ final class SqliteBackend implements StorageBackend {
         }
     }
 
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        List<RawItem> copy = List.copyOf(items);
+        return write(new Writer.Request<>(Math.max(1, copy.size()), () -> "import " + copy.size() + " items into store '"
+                + table + "'", null, (w, now) -> w.importItems(table, copy, mode, now)))
+                .exceptionally(e -> {
+                    // The request is one transaction: nothing of it was written (or, for a lost
+                    // COMMIT, the outcome is unknown for every item alike).
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    StoreException failure = cause instanceof StoreException se ? se
+                            : new StoreException("SQLite could not import into store '" + table + "': " + cause, cause);
+                    List<ImportOutcome> failed = new ArrayList<>(copy.size());
+                    copy.forEach(i -> failed.add(ImportOutcome.failed(failure)));
+                    return failed;
+                });
+    }
+
+    // --- scan ---
+
+    /** The tag of this backend's scan positions. */
+    private static final String SCAN_TAG = "sqlite";
+    /** Keys sampled per segment to place the boundaries. */
+    private static final int SAMPLES_PER_SEGMENT = 16;
+    private static final int MAX_SAMPLES = 20_000;
+
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return read(() -> "list the stores", (r, now) -> Schema.tables(r.connection()));
+    }
+
+    /**
+     * Splits the table by key without reading it: the rowid extent is one seek at each end of the
+     * table's b-tree; keys at evenly spaced rowids (one seek each, {@value #SAMPLES_PER_SEGMENT}
+     * per segment) are a sample of the keys, and their quantiles are the boundaries. The segments
+     * are then key ranges on the primary key's index.
+     */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        return read(() -> "plan a scan of store '" + table + "'", (r, now) -> {
+            long min;
+            long max;
+            boolean empty;
+            try (ResultSet rs = r.get(Sql.rowidRange(table)).executeQuery()) {
+                rs.next();
+                min = rs.getLong(1);
+                empty = rs.wasNull();
+                max = rs.getLong(2);
+            }
+            List<Key> samples = new ArrayList<>();
+            if (!empty && segments > 1) {
+                int n = (int) Math.min(Math.min((long) segments * SAMPLES_PER_SEGMENT, MAX_SAMPLES), max - min + 1);
+                PreparedStatement ps = r.get(Sql.keyAtRowid(table));
+                for (int i = 0; i < n; i++) {
+                    ps.setLong(1, min + (long) ((double) (max - min) * i / Math.max(1, n - 1)));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            samples.add(Key.of(rs.getString(1), rs.getString(2)));
+                        }
+                    }
+                }
+            }
+            List<String> positions = new ArrayList<>(segments);
+            for (KeySegment s : KeySegment.split(SCAN_TAG, KeySegment.quantiles(samples, segments), segments)) {
+                positions.add(s.encode());
+            }
+            return new ScanPlan(positions, empty ? 0 : max - min + 1);
+        });
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        KeySegment segment;
+        try {
+            segment = KeySegment.decode(position, SCAN_TAG);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (segment.empty()) {
+            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
+        }
+        return read(() -> "scan store '" + table + "'", (r, now) -> {
+            Key start = segment.after() != null ? segment.after() : segment.from();
+            boolean inclusive = segment.after() == null;
+            PreparedStatement ps = r.getBindingAll(Sql.scanPage(table, start != null, inclusive, segment.to() != null));
+            int i = 1;
+            if (start != null) {
+                ps.setString(i++, start.pk());
+                ps.setString(i++, start.sk());
+            }
+            if (segment.to() != null) {
+                ps.setString(i++, segment.to().pk());
+                ps.setString(i++, segment.to().sk());
+            }
+            ps.setInt(i, limit + 1);
+            long nowSeconds = now.getEpochSecond();
+            List<RawItem> items = new ArrayList<>(Math.min(limit, 256));
+            int rows = 0;
+            int expired = 0;
+            long bytes = 0;
+            Key last = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rows == limit || bytes >= ScanPage.MAX_BYTES) {
+                        return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
+                    }
+                    Key key = Key.of(rs.getString(1), rs.getString(2));
+                    long expires = rs.getLong(4);
+                    if (expires != Sql.NO_EXPIRY && expires <= nowSeconds) {
+                        rows++;
+                        last = key;
+                        expired++;
+                        continue;
+                    }
+                    byte[] payload = payload(rs, 5);
+                    if (!items.isEmpty() && bytes + payload.length > ScanPage.MAX_BYTES) {
+                        // Too large for this page: the next one starts with it.
+                        return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
+                    }
+                    rows++;
+                    last = key;
+                    items.add(new RawItem(last, payload, rs.getLong(3),
+                            expires == Sql.NO_EXPIRY ? null : Instant.ofEpochSecond(expires)));
+                    bytes += payload.length;
+                }
+            }
+            return new ScanPage(items, null, expired);
+        });
+    }
+
     // --- native search (FTS5) ---
 
     private final SearchIndex searchIndex = new SearchIndex() {
@@ -316,81 +451,6 @@ final class SqliteBackend implements StorageBackend {
         return Optional.of(searchIndex);
     }
 
-    /**
-     * Reads a whole item table for index builds ({@link SegmentReader}): one segment, in key
-     * order; a position is the last key read (base64url of {@code pk NUL sk}), valid on any
-     * connection to the same file.
-     */
-    private final SegmentReader segmentReader = new SegmentReader() {
-        @Override
-        public int segments(String table) {
-            return 1;
-        }
-
-        @Override
-        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position, int limit) {
-            if (segment != 0 || segments != 1) {
-                return CompletableFuture.failedFuture(new ValidationException("the SQLite backend reads a store in 1 "
-                        + "segment, not segment " + segment + " of " + segments));
-            }
-            if (limit < 1 || limit > 1000) {
-                return CompletableFuture.failedFuture(new ValidationException("segment page limit must be 1 to 1000, got "
-                        + limit));
-            }
-            String afterPk;
-            String afterSk;
-            if (position == null) {
-                afterPk = null;
-                afterSk = null;
-            } else {
-                String decoded = new String(java.util.Base64.getUrlDecoder().decode(position),
-                        java.nio.charset.StandardCharsets.UTF_8);
-                int split = decoded.indexOf('\u0000');
-                if (split < 0) {
-                    return CompletableFuture.failedFuture(new ValidationException("not a segment position of the SQLite "
-                            + "backend"));
-                }
-                afterPk = decoded.substring(0, split);
-                afterSk = decoded.substring(split + 1);
-            }
-            return SqliteBackend.this.read(() -> "read a segment of store '" + table + "'", (r, now) -> {
-                PreparedStatement ps = r.getBindingAll(Sql.segmentPage(table, afterPk != null));
-                int i = 1;
-                if (afterPk != null) {
-                    ps.setString(i++, afterPk);
-                    ps.setString(i++, afterSk);
-                }
-                ps.setLong(i, limit + 1L);
-                List<RawItem> items = new ArrayList<>();
-                Key last = null;
-                boolean more = false;
-                int rows = 0;
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (rows == limit) {
-                            more = true;
-                            break;
-                        }
-                        rows++;
-                        Key key = new Key(rs.getString(1), rs.getString(2));
-                        last = key;
-                        RawItem item = new RawItem(key, payload(rs, 5), rs.getLong(3), expiryOrSentinel(rs, 4));
-                        if (!item.expiredAt(now)) {
-                            items.add(item);
-                        }
-                    }
-                }
-                String next = more ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                        (last.pk() + "\u0000" + last.sk()).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
-                return new SegmentPage(items, next);
-            });
-        }
-    };
-
-    @Override
-    public Optional<SegmentReader> segmentReader() {
-        return Optional.of(segmentReader);
-    }
 
     /**
      * For {@code Storage.unwrap}: a {@code javax.sql.DataSource} whose connections open the

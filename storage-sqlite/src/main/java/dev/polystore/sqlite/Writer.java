@@ -7,6 +7,9 @@ import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.spi.WriteOp;
+import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.ImportOutcome;
+import dev.polystore.spi.RawItem;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -730,6 +733,38 @@ final class Writer {
             }
         }
         return versions;
+    }
+
+    /** Imports items as given (version, expiry); see {@code StorageBackend.importItems}. */
+    List<ImportOutcome> importItems(String table, List<RawItem> items, ImportMode mode, Instant now) throws SQLException {
+        PreparedStatement ps = cache.get(mode == ImportMode.IF_NEWER ? Sql.importIfNewer(table)
+                : Sql.TableSql.of(table).upsert());
+        List<ImportOutcome> outcomes = new ArrayList<>(items.size());
+        for (RawItem item : items) {
+            if (item.expiredAt(now)) {
+                outcomes.add(ImportOutcome.expired());
+                continue;
+            }
+            ps.setString(1, item.key().pk());
+            ps.setString(2, item.key().sk());
+            ps.setLong(3, item.version());
+            if (item.expiresAt() == null) {
+                ps.setNull(4, Types.INTEGER);
+            } else {
+                ps.setLong(4, item.expiresAt().getEpochSecond());
+            }
+            ps.setBytes(5, item.payload());
+            if (mode == ImportMode.IF_NEWER) {
+                ps.setLong(6, now.getEpochSecond());
+            }
+            if (ps.executeUpdate() > 0) {
+                outcomes.add(ImportOutcome.written());
+            } else {
+                Long kept = liveVersion(table, item.key(), now);
+                outcomes.add(ImportOutcome.kept(kept == null ? item.version() : kept));
+            }
+        }
+        return outcomes;
     }
 
     /** Unconditional puts and deletes. */

@@ -9,13 +9,12 @@ import dev.polystore.StorageConfig;
 import dev.polystore.internal.DefaultStorage;
 import dev.polystore.memory.MemoryBackend;
 import dev.polystore.spi.ForwardingStorageBackend;
-import dev.polystore.spi.SegmentReader;
+import dev.polystore.spi.ScanPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
@@ -128,21 +127,9 @@ class IndexKitCatchesBrokenIndexesTest {
         StorageBackend breakBackend(MemoryBackend memory) {
             return new ForwardingStorageBackend(memory) {
                 @Override
-                public Optional<SegmentReader> segmentReader() {
-                    SegmentReader real = delegate().segmentReader().orElseThrow();
-                    return Optional.of(new SegmentReader() {
-                        @Override
-                        public int segments(String table) {
-                            return real.segments(table);
-                        }
-
-                        @Override
-                        public CompletableFuture<SegmentPage> read(String table, int segment, int segments, String position,
-                                                                   int limit) {
-                            return real.read(table, segment, segments, position, limit)
-                                    .thenApply(p -> new SegmentPage(p.items(), null));
-                        }
-                    });
+                public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+                    return delegate().scan(table, position, limit)
+                            .thenApply(p -> new ScanPage(p.items(), null, p.expiredSkipped()));
                 }
             };
         }
