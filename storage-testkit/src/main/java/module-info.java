@@ -23,6 +23,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit.dynamodb;
     exports dev.polystore.testkit.engines;
     exports dev.polystore.testkit.faults;
+    exports dev.polystore.testkit.index;
     exports dev.polystore.testkit.migration;
     exports dev.polystore.testkit.mirror;
     exports dev.polystore.testkit.net;
@@ -35,6 +36,7 @@ module dev.polystore.testkit {
     opens dev.polystore.testkit.coordination to org.junit.platform.commons, com.fasterxml.jackson.databind;
     opens dev.polystore.testkit.dynamodb to org.junit.platform.commons;
     opens dev.polystore.testkit.faults to org.junit.platform.commons;
+    opens dev.polystore.testkit.index to org.junit.platform.commons;
     opens dev.polystore.testkit.migration to org.junit.platform.commons;
     opens dev.polystore.testkit.postgres to org.junit.platform.commons;
     opens dev.polystore.testkit.redis to org.junit.platform.commons;

@@ -29,6 +29,30 @@ public interface Storage extends AutoCloseable {
     /** A store of values encoded by {@code codec}; same naming rule as {@link #store(String, Class)}. */
     <T> Store<T> store(String name, Codec<T> codec);
 
+    /**
+     * A store of {@code type} values (JSON) opened with {@code options}: with declared secondary
+     * indexes, each kept in the same atomic write as the items and queried through
+     * {@link Store#index(String)} (see {@code docs/indexes.md} for the model and the costs).
+     *
+     * <p>Every writer of an indexed store must declare the same indexes: within this storage a
+     * second view of the same name with other indexes is refused here, and a view without them
+     * can read but not write. On the first call that uses the store, its catalog (shared by every
+     * process) records the indexes; an index declared on a store that already has items is
+     * {@link IndexStatus.State#BUILDING} until {@link Index#build()} completes.
+     *
+     * @throws ValidationException if the name does not fit the rule of {@link #store(String, Class)},
+     *                             this storage already opened the store with other indexes, or indexes
+     *                             are declared on a backend whose transactions stay within one
+     *                             partition key ({@link Capabilities#transactionsAcrossPartitions()}
+     *                             false: Redis Cluster)
+     * @throws UnsupportedCapabilityException if indexes are declared on a backend without
+     *                                        {@link Capability#TRANSACTIONS}
+     */
+    <T> Store<T> store(String name, Class<T> type, StoreOptions<T> options);
+
+    /** A store of values encoded by {@code codec}, opened with {@code options}; see {@link #store(String, Class, StoreOptions)}. */
+    <T> Store<T> store(String name, Codec<T> codec, StoreOptions<T> options);
+
     /** A new atomic multi-item write ({@link Capability#TRANSACTIONS}). */
     Transaction transaction();
 
@@ -91,6 +115,26 @@ public interface Storage extends AutoCloseable {
 
     /** What this backend offers. */
     Capabilities capabilities();
+
+    /**
+     * The engine's own client or data source, when the backend has one of {@code type} (the JDBC
+     * {@code Wrapper} idiom): for what Polystore does not offer, such as a DynamoDB
+     * {@code DescribeTable}, an SQLite {@code EXPLAIN QUERY PLAN} or an engine's statistics. Which
+     * types each backend hands out is documented on its page ({@code docs/sqlite.md},
+     * {@code docs/dynamodb.md}, ...); the memory backend has none.
+     *
+     * <p><b>Writes made through it bypass Polystore</b>: item versions, conditions, expiry,
+     * secondary indexes, and any layer over the backend (an encrypting layer never hands out the
+     * client under it). Do not close what it returns: the storage owns it, and closing the storage
+     * closes it.
+     *
+     * @throws ValidationException if the backend has nothing of {@code type}; the message names the
+     *                             types it has
+     * @throws UnavailableException if this storage is closed
+     */
+    default <T> T unwrap(Class<T> type) {
+        throw new ValidationException("backend '" + backend() + "' hands out no native client or data source");
+    }
 
     /** Checks that the engine answers. Never completes exceptionally: failures are unhealthy results. */
     CompletableFuture<Health> health();

@@ -124,4 +124,20 @@ public interface Store<T> {
      * reporting as {@link #batchPut(List)}. Keys must be distinct.
      */
     CompletableFuture<Void> batchDelete(List<Key> keys);
+
+    /**
+     * The declared secondary index {@code name} of this store (see
+     * {@link Storage#store(String, Class, StoreOptions)} and {@code docs/indexes.md}).
+     *
+     * @throws ValidationException if this store was opened without an index of that name
+     */
+    default Index<T> index(String name) {
+        throw new ValidationException("store '" + name() + "' has no index '" + name + "': declare it with "
+                + "Storage.store(name, type, StoreOptions.indexes(...))");
+    }
+
+    /** The names of this store's declared secondary indexes, in declaration order; empty if none. */
+    default List<String> indexNames() {
+        return List.of();
+    }
 }

@@ -9,6 +9,8 @@ import dev.polystore.Health;
 import dev.polystore.JacksonCodec;
 import dev.polystore.Storage;
 import dev.polystore.Store;
+import dev.polystore.StoreOptions;
+import dev.polystore.ValidationException;
 import dev.polystore.Transaction;
 import dev.polystore.UnavailableException;
 import dev.polystore.StoreException;
@@ -27,6 +29,9 @@ import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.StorageBackend;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +54,8 @@ public final class DefaultStorage implements Storage {
     private final Capabilities capabilities;
     private final CursorCodec cursors;
     private final Map<String, CompletableFuture<Void>> preparedTables = new ConcurrentHashMap<>();
+    /** The catalogs of the tables opened with secondary indexes, by table. */
+    private final Map<String, IndexCatalog> indexCatalogs = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile DialogueStore dialogueStore;
     private volatile DocumentStore documentStore;
@@ -99,6 +106,65 @@ public final class DefaultStorage implements Storage {
     public <T> Store<T> store(String storeName, Codec<T> codec) {
         Keys.requireTableName(storeName);
         return new DefaultStore<>(this, storeName, Objects.requireNonNull(codec, "codec"));
+    }
+
+    @Override
+    public <T> Store<T> store(String storeName, Class<T> type, StoreOptions<T> options) {
+        return store(storeName, JacksonCodec.of(type), options);
+    }
+
+    @Override
+    public <T> Store<T> store(String storeName, Codec<T> codec, StoreOptions<T> options) {
+        Keys.requireTableName(storeName);
+        Objects.requireNonNull(codec, "codec");
+        if (Objects.requireNonNull(options, "options").indexes().isEmpty()) {
+            return new DefaultStore<>(this, storeName, codec);
+        }
+        require(Capability.TRANSACTIONS);
+        if (!capabilities.transactionsAcrossPartitions()) {
+            throw new ValidationException("backend '" + name + "' keeps each transaction within one partition key "
+                    + "(Capabilities.transactionsAcrossPartitions() is false, e.g. Redis Cluster), and an index entry "
+                    + "lives in a partition of its own: store '" + storeName + "' cannot have declared indexes here; "
+                    + "use a backend whose transactions span partition keys (Redis standalone or Sentinel, PostgreSQL, "
+                    + "SQLite, DynamoDB)");
+        }
+        IndexCatalog catalog = indexCatalogs.computeIfAbsent(storeName,
+                t -> new IndexCatalog(this, t, options.indexes()));
+        if (!catalog.sameDeclaration(options.indexes())) {
+            throw new ValidationException("store '" + storeName + "' is already open in this storage with the indexes "
+                    + catalog.declared().values() + "; every view of an indexed store must declare the same indexes "
+                    + "(got " + options.indexes() + ")");
+        }
+        return new DefaultStore<>(this, storeName, codec, new IndexSet<>(storeName, options.indexes()));
+    }
+
+    /** The catalog of a table this storage opened with indexes, or null. */
+    IndexCatalog indexCatalog(String table) {
+        return indexCatalogs.get(table);
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        if (closed.get()) {
+            throw closedException();
+        }
+        Map<Class<?>, Object> handles = backend.nativeHandles();
+        Object exact = handles.get(type);
+        if (type.isInstance(exact)) {
+            return type.cast(exact);
+        }
+        for (Object handle : handles.values()) {
+            if (type.isInstance(handle)) {
+                return type.cast(handle);
+            }
+        }
+        List<String> offered = new ArrayList<>();
+        handles.keySet().forEach(c -> offered.add(c.getName()));
+        Collections.sort(offered);
+        throw new ValidationException("backend '" + name + "' has no " + type.getName() + " to hand out; "
+                + (offered.isEmpty() ? "it hands out no native client or data source (a layer over a backend hides "
+                + "them unless it passes them on)" : "it has " + String.join(", ", offered)));
     }
 
     @Override

@@ -38,11 +38,18 @@ final class DefaultStore<T> implements Store<T> {
     private final DefaultStorage storage;
     private final String table;
     private final Codec<T> codec;
+    /** The declared secondary indexes, or null for a store opened without any. */
+    private final IndexSet<T> indexes;
 
     DefaultStore(DefaultStorage storage, String table, Codec<T> codec) {
+        this(storage, table, codec, null);
+    }
+
+    DefaultStore(DefaultStorage storage, String table, Codec<T> codec, IndexSet<T> indexes) {
         this.storage = storage;
         this.table = table;
         this.codec = codec;
+        this.indexes = indexes;
     }
 
     @Override
@@ -81,6 +88,10 @@ final class DefaultStore<T> implements Store<T> {
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (indexes != null) {
+            return IndexedWrites.commit(storage, List.of(new IndexedWrites.Op(this, op, item.value())), false)
+                    .thenApply(r -> item.withVersion(r.versions().get(0)));
+        }
         return storage.call(table, () -> storage.spi().put(op)).thenApply(item::withVersion);
     }
 
@@ -97,6 +108,10 @@ final class DefaultStore<T> implements Store<T> {
             op = toDelete(validKey(pk, sk), condition);
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
+        }
+        if (indexes != null) {
+            return IndexedWrites.commit(storage, List.of(new IndexedWrites.Op(this, op, null)), false)
+                    .thenApply(r -> r.existed().get(0));
         }
         return storage.call(table, () -> storage.spi().delete(op));
     }
@@ -261,6 +276,13 @@ final class DefaultStore<T> implements Store<T> {
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (indexes != null) {
+            List<IndexedWrites.Op> each = new ArrayList<>();
+            for (int i = 0; i < ops.size(); i++) {
+                each.add(new IndexedWrites.Op(this, ops.get(i), items.get(i).value()));
+            }
+            return indexedBatch(each);
+        }
         return batchWrite(ops);
     }
 
@@ -275,12 +297,58 @@ final class DefaultStore<T> implements Store<T> {
                 if (!seen.add(key)) {
                     throw new ValidationException("key " + key + " appears twice in one batch; keys must be distinct");
                 }
-                ops.add(new WriteOp.Delete(table, key, Condition.none()));
+                ops.add(toDelete(key, Condition.none()));
             }
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (indexes != null) {
+            List<IndexedWrites.Op> each = new ArrayList<>();
+            ops.forEach(op -> each.add(new IndexedWrites.Op(this, op, null)));
+            return indexedBatch(each);
+        }
         return batchWrite(ops);
+    }
+
+    /**
+     * A batch on an indexed store: each item written with its index entries in its own
+     * transaction, up to {@link #MAX_CHUNKS_IN_FLIGHT} at once, reported like any batch (not
+     * atomic; keys not written and keys in doubt listed).
+     */
+    private CompletableFuture<Void> indexedBatch(List<IndexedWrites.Op> each) {
+        BatchFailures failures = new BatchFailures();
+        AtomicInteger next = new AtomicInteger();
+        List<CompletableFuture<Void>> lanes = new ArrayList<>();
+        for (int lane = 0; lane < Math.min(MAX_CHUNKS_IN_FLIGHT, each.size()); lane++) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            indexedLane(each, next, failures, done);
+            lanes.add(done);
+        }
+        return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> failures.toFuture(each.size(), table));
+    }
+
+    /** Loops while writes complete at once (in-memory engines), so a long batch never recurses deeply. */
+    private void indexedLane(List<IndexedWrites.Op> each, AtomicInteger next, BatchFailures failures,
+                             CompletableFuture<Void> lane) {
+        while (true) {
+            int index = next.getAndIncrement();
+            if (index >= each.size()) {
+                lane.complete(null);
+                return;
+            }
+            IndexedWrites.Op op = each.get(index);
+            CompletableFuture<Void> written = IndexedWrites.commit(storage, List.of(op), false).handle((r, e) -> {
+                if (e != null) {
+                    failures.add(List.of(op.op), Futures.unwrap(e));
+                }
+                return null;
+            });
+            if (!written.isDone()) {
+                written.whenComplete((v, e) -> indexedLane(each, next, failures, lane));
+                return;
+            }
+        }
     }
 
     /** Most batch chunks in flight at once: enough for an engine to merge or overlap them, bounded for memory. */
@@ -381,6 +449,7 @@ final class DefaultStore<T> implements Store<T> {
 
     WriteOp.Put toPut(Item<T> item, Condition condition) {
         Keys.requireValid(item.key());
+        requireWritableKey(item.pk());
         if (item.expiresAt().isPresent()) {
             // Never drop an expiry silently: a backend without it must refuse the item.
             storage.require(Capability.EXPIRY);
@@ -396,6 +465,7 @@ final class DefaultStore<T> implements Store<T> {
     }
 
     WriteOp.Delete toDelete(Key key, Condition condition) {
+        requireWritableKey(key.pk());
         if (condition instanceof Condition.IfAbsent) {
             throw new ValidationException("\"if absent\" is not a condition for delete: use none, if exists or if version");
         }
@@ -405,7 +475,88 @@ final class DefaultStore<T> implements Store<T> {
     private Key validKey(String pk, String sk) {
         Key key = new Key(pk == null ? nullKey("partition key") : pk, sk == null ? nullKey("sort key") : sk);
         Keys.requireValid(key);
+        requireUnreserved(key.pk());
         return key;
+    }
+
+    // --- secondary indexes ---
+
+    /** The declared indexes, or null. */
+    IndexSet<T> indexSet() {
+        return indexes;
+    }
+
+    /**
+     * Refuses a write through this store: of a reserved key on an indexed store, and of any key
+     * through a view without indexes of a table this storage opened with indexes (its entries
+     * would go stale).
+     */
+    private void requireWritableKey(String pk) {
+        requireUnreserved(pk);
+        if (indexes == null && storage.indexCatalog(table) != null) {
+            throw new ValidationException("store '" + table + "' was opened with secondary indexes "
+                    + storage.indexCatalog(table).declared().keySet() + " in this storage; write it through a store "
+                    + "opened with the same StoreOptions, so that its index entries are kept in step (this view can "
+                    + "only read)");
+        }
+    }
+
+    private void requireUnreserved(String pk) {
+        if (indexes != null && IndexEntries.reserved(pk)) {
+            throw new ValidationException("partition keys starting with \"" + IndexEntries.RESERVED_PREFIX
+                    + "\" are reserved for the index entries and catalog of an indexed store");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    List<IndexSet.Entry> entriesOfValue(Key key, Object value) {
+        return indexes.entries(key, (T) value);
+    }
+
+    /** The entries the item stored with {@code payload} has; decoding it fails with {@link CodecException}. */
+    List<IndexSet.Entry> entriesOfPayload(Key key, byte[] payload) {
+        T value;
+        try {
+            value = codec.decode(payload.clone());
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CodecException("codec " + codec.getClass().getName() + " could not decode item " + key
+                    + " of store '" + table + "', so its index entries cannot be found (nothing was written): "
+                    + e.getMessage(), e);
+        }
+        return indexes.entries(key, value);
+    }
+
+    /** The entries of one index the item stored with {@code payload} has (for a build). */
+    @SuppressWarnings("unchecked")
+    List<IndexSet.Entry> entriesOfPayload(dev.polystore.IndexSpec<?> spec, Key key, byte[] payload) {
+        T value = decodeValue(key, payload);
+        return indexes.entries((dev.polystore.IndexSpec<? super T>) spec, key, value);
+    }
+
+    /** Decodes a payload read from the engine (the caller owns it). */
+    T decodeValue(Key key, byte[] payload) {
+        return decode(new RawItem(key, payload, 1, null)).value();
+    }
+
+    Codec<T> codec() {
+        return codec;
+    }
+
+    @Override
+    public dev.polystore.Index<T> index(String name) {
+        if (indexes == null || indexes.spec(name).isEmpty()) {
+            throw new ValidationException("store '" + table + "' has no index '" + name + "'"
+                    + (indexes == null ? ": it was opened without indexes (declare them with Storage.store(name, type, "
+                    + "StoreOptions.indexes(...)))" : "; its indexes are " + indexes.names()));
+        }
+        return new DefaultIndex<>(storage, this, indexes.spec(name).get());
+    }
+
+    @Override
+    public List<String> indexNames() {
+        return indexes == null ? List.of() : indexes.names();
     }
 
     private static String nullKey(String what) {
@@ -414,6 +565,7 @@ final class DefaultStore<T> implements Store<T> {
 
     private QuerySpec toSpec(Query query) {
         Keys.requirePk(query.pk());
+        requireUnreserved(query.pk());
         KeyRange range = query.range();
         Keys.requireValid(range);
         String start = query.cursor().map(c -> storage.cursors().decode(c, table, query.pk(), range, query.direction())).orElse(null);

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class DefaultTransaction implements Transaction {
     private final DefaultStorage storage;
     private final List<WriteOp> ops = new ArrayList<>();
+    /** The same operations with the store each was added through (and a put's value), for indexed stores. */
+    private final List<IndexedWrites.Op> withStores = new ArrayList<>();
     private final Set<String> keys = new HashSet<>();
     private StoreException invalid;
     /** Set by the first commit(); atomic so that even racing commits (a misuse) write once. */
@@ -34,7 +36,11 @@ final class DefaultTransaction implements Transaction {
 
     @Override
     public <T> Transaction put(Store<T> store, Item<T> item, Condition condition) {
-        add(() -> own(store, item).toPut(Objects.requireNonNull(item, "item"), Objects.requireNonNull(condition, "condition")));
+        add(() -> {
+            DefaultStore<T> s = own(store, item);
+            return new IndexedWrites.Op(s, s.toPut(Objects.requireNonNull(item, "item"),
+                    Objects.requireNonNull(condition, "condition")), item.value());
+        });
         return this;
     }
 
@@ -42,7 +48,8 @@ final class DefaultTransaction implements Transaction {
     public Transaction delete(Store<?> store, Key key, Condition condition) {
         add(() -> {
             Keys.requireValid(Objects.requireNonNull(key, "key"));
-            return own(store).toDelete(key, Objects.requireNonNull(condition, "condition"));
+            DefaultStore<?> s = own(store);
+            return new IndexedWrites.Op(s, s.toDelete(key, Objects.requireNonNull(condition, "condition")), null);
         });
         return this;
     }
@@ -55,13 +62,14 @@ final class DefaultTransaction implements Transaction {
             if (condition instanceof Condition.None) {
                 throw new ValidationException("a check needs a condition (if absent, if exists or if version)");
             }
-            return new WriteOp.Check(own(store).name(), key, condition);
+            DefaultStore<?> s = own(store);
+            return new IndexedWrites.Op(s, new WriteOp.Check(s.name(), key, condition), null);
         });
         return this;
     }
 
     private interface OpSupplier {
-        WriteOp get();
+        IndexedWrites.Op get();
     }
 
     private void add(OpSupplier supplier) {
@@ -72,12 +80,14 @@ final class DefaultTransaction implements Transaction {
             return;
         }
         try {
-            WriteOp op = supplier.get();
+            IndexedWrites.Op added = supplier.get();
+            WriteOp op = added.op;
             if (!keys.add(op.table() + "\u0000" + op.key().pk() + "\u0000" + op.key().sk())) {
                 throw new ValidationException("key " + op.key() + " of store '" + op.table()
                         + "' appears twice in one transaction; each item may be touched once");
             }
             ops.add(op);
+            withStores.add(added);
         } catch (StoreException e) {
             // Reported by commit(), so that building a transaction never throws half-way.
             invalid = e;
@@ -118,6 +128,9 @@ final class DefaultTransaction implements Transaction {
         }
         if (ops.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
+        }
+        if (withStores.stream().anyMatch(o -> o.store.indexSet() != null)) {
+            return IndexedWrites.commit(storage, withStores, true).thenApply(IndexedWrites.Result::versions);
         }
         List<WriteOp> frozen = List.copyOf(ops);
         Set<String> tables = new HashSet<>();

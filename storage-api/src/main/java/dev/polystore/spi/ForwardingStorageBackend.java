@@ -18,6 +18,10 @@ import java.util.concurrent.CompletableFuture;
  * there, e.g. an encrypting layer removes native search over ciphertext). A test in
  * {@code storage-api} fails if a method added to {@code StorageBackend} is not forwarded.
  *
+ * <p>One method is deliberately not forwarded: {@link #nativeHandles()} (the engine's own client,
+ * for {@code Storage.unwrap}) is hidden unless the layer passes it on, because a client that
+ * reaches the engine around a layer bypasses it; see that method for the rule.
+ *
  * <p>Thread-safe if the delegate is and the subclass's overrides are.
  */
 public abstract class ForwardingStorageBackend implements StorageBackend {
@@ -81,6 +85,19 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     @Override
     public Optional<SearchIndex> searchIndex() {
         return delegate.searchIndex();
+    }
+
+    /**
+     * Hides the delegate's native handles: a layer must decide whether a client that reaches the
+     * engine around it may be handed out. A layer that changes what is stored (encryption,
+     * compression, anything that rewrites payloads or keys) must not pass them on, since writes and
+     * reads through them bypass it; a layer that only observes or protects calls (metrics,
+     * tracing, retries, fault injection) may, by overriding this with
+     * {@code return delegate.nativeHandles();}.
+     */
+    @Override
+    public java.util.Map<Class<?>, Object> nativeHandles() {
+        return java.util.Map.of();
     }
 
     @Override

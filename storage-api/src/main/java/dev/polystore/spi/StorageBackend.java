@@ -116,6 +116,20 @@ public interface StorageBackend extends AutoCloseable {
     }
 
     /**
+     * The engine's native objects a user may ask for with {@code Storage.unwrap(Class)}, by the
+     * type to ask for (each value an instance of its key): e.g. the DynamoDB
+     * {@code DynamoDbAsyncClient}, or a read-only {@code javax.sql.DataSource} over an SQLite
+     * file. Empty by default. Hand out only what is safe to share: the backend keeps owning it
+     * (callers must not be able to close it under the backend), and prefer read-only access where
+     * the engine allows it, since writes made through it bypass versions, conditions, expiry,
+     * indexes and every layer. Document each type on the backend's page. A layer over a backend
+     * ({@link ForwardingStorageBackend}) hides these unless it decides to pass them through.
+     */
+    default java.util.Map<Class<?>, Object> nativeHandles() {
+        return java.util.Map.of();
+    }
+
+    /**
      * The backend's native wake-up hook for event subscribers, present exactly when
      * {@link #capabilities()} declares {@link Capability#CHANGE_NOTIFICATIONS}. See
      * {@link ChangeNotifier} for what it must announce and when.

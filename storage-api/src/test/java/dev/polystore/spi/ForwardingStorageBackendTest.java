@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ForwardingStorageBackendTest {
+    /** Methods a layer deliberately does not pass on unless it decides to (see their Javadoc). */
+    private static final java.util.Set<String> NOT_PASSED_ON = java.util.Set.of("nativeHandles");
 
     @Test
     void everyBackendMethodIsForwarded() throws Exception {
@@ -40,7 +42,7 @@ class ForwardingStorageBackendTest {
         };
         int expected = 0;
         for (Method m : StorageBackend.class.getMethods()) {
-            if (Modifier.isStatic(m.getModifiers())) {
+            if (Modifier.isStatic(m.getModifiers()) || NOT_PASSED_ON.contains(m.getName())) {
                 continue;
             }
             Object[] args = new Object[m.getParameterCount()];
@@ -59,5 +61,22 @@ class ForwardingStorageBackendTest {
             assertEquals(m.getName(), calls.get(calls.size() - 1), "the layer did not pass " + m.getName() + " on");
         }
         assertEquals(expected, calls.size());
+    }
+
+    @Test
+    void nativeHandlesAreHiddenUnlessTheLayerPassesThemOn() {
+        StorageBackend inner = (StorageBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {StorageBackend.class}, (proxy, method, args) ->
+                        method.getName().equals("nativeHandles") ? java.util.Map.of(CharSequence.class, "client") : null);
+        ForwardingStorageBackend hiding = new ForwardingStorageBackend(inner) {
+        };
+        assertTrue(hiding.nativeHandles().isEmpty(), "a layer must not hand out the engine's client by default");
+        ForwardingStorageBackend passing = new ForwardingStorageBackend(inner) {
+            @Override
+            public java.util.Map<Class<?>, Object> nativeHandles() {
+                return delegate().nativeHandles();
+            }
+        };
+        assertEquals(java.util.Map.of(CharSequence.class, "client"), passing.nativeHandles());
     }
 }

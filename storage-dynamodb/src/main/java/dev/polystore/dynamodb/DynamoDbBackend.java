@@ -1130,6 +1130,33 @@ final class DynamoDbBackend implements StorageBackend {
 
     // ------------------------------------------------------------------ health, close
 
+    /** Segments of a whole-table read for index builds: DynamoDB's parallel scan. */
+    static final int SCAN_SEGMENTS = 4;
+
+
+    /**
+     * For {@code Storage.unwrap}: the SDK's {@code DynamoDbAsyncClient} this backend uses, behind a
+     * view whose {@code close()} is refused (the backend owns the client and closes it with the
+     * storage).
+     */
+    @Override
+    public Map<Class<?>, Object> nativeHandles() {
+        DynamoDbAsyncClient view = (DynamoDbAsyncClient) java.lang.reflect.Proxy.newProxyInstance(
+                DynamoDbAsyncClient.class.getClassLoader(), new Class<?>[] {DynamoDbAsyncClient.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("close") && method.getParameterCount() == 0) {
+                        throw new UnsupportedOperationException("the DynamoDB client handed out by Storage.unwrap "
+                                + "belongs to the storage: close the storage instead");
+                    }
+                    try {
+                        return method.invoke(dynamo, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return Map.of(DynamoDbAsyncClient.class, view);
+    }
+
     @Override
     public CompletableFuture<Health> health() {
         long start = System.nanoTime();

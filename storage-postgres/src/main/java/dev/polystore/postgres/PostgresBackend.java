@@ -13,9 +13,13 @@ import dev.polystore.Key;
 import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
+import dev.polystore.ValidationException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
+import dev.polystore.spi.KeySegment;
 import dev.polystore.spi.RawPage;
+import dev.polystore.spi.ScanPage;
+import dev.polystore.spi.ScanPlan;
 import dev.polystore.spi.SortKeys;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
@@ -122,6 +126,7 @@ final class PostgresBackend implements StorageBackend {
             .transactions(MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES)
             .batch(MAX_BATCH_GET, MAX_BATCH_WRITE)
             .expiry()
+            .scan()
             .build();
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final ThreadLocal<PostgresBackend> CALLBACK_OWNER = new ThreadLocal<>();
@@ -563,6 +568,177 @@ final class PostgresBackend implements StorageBackend {
                 return items;
             }
         }, null);
+    }
+
+    // ------------------------------------------------------------------ scan (Capability.SCAN)
+
+    /** The tag of this backend's scan positions. */
+    private static final String SCAN_TAG = "postgres";
+    /** Keys sampled per segment to place the boundaries. */
+    private static final int SAMPLES_PER_SEGMENT = 16;
+    private static final int MAX_SAMPLES = 20_000;
+
+    /** The stores of this schema and prefix, from the table registry, sorted by name. */
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return submit(() -> "list the stores", (c, now, attempt) -> {
+            List<String> names = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "SELECT name FROM " + sql.tablesTable() + " ORDER BY name");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (TableNames.isValid(rs.getString(1))) {
+                        names.add(rs.getString(1));
+                    }
+                }
+            }
+            return names;
+        }, null);
+    }
+
+    /**
+     * Splits the table by key without reading it: the planner's row estimate
+     * ({@code pg_class.reltuples}) sizes a {@code TABLESAMPLE SYSTEM} of about
+     * {@value #SAMPLES_PER_SEGMENT} keys per segment (whole pages picked at random, not a read of
+     * the table), whose quantiles are the boundaries; the segments are then key ranges on the
+     * primary key ({@link KeySegment}).
+     */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        if (segments < 1 || segments > 10_000) {
+            return CompletableFuture.failedFuture(new ValidationException("segments must be 1 to 10000, got " + segments));
+        }
+        try {
+            TableNames.require(table);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return submit(() -> "plan a scan of store '" + table + "'", (c, now, attempt) -> {
+            long estimate = -1;
+            try (PreparedStatement ps = prepare(c, "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
+                ps.setString(1, sql.itemTable(table));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        estimate = rs.getLong(1);
+                    } else {
+                        estimate = 0;
+                    }
+                }
+            }
+            List<Key> samples = new ArrayList<>();
+            if (segments > 1 && Schema.exists(c, settings.schema(), sql.tableName(table))) {
+                int want = (int) Math.min((long) segments * SAMPLES_PER_SEGMENT, MAX_SAMPLES);
+                double percent = estimate > 0 ? Math.min(100.0, Math.max(0.001, 100.0 * want * 2 / estimate)) : 100.0;
+                try (PreparedStatement ps = prepare(c, "SELECT pk, sk FROM " + sql.itemTable(table)
+                        + " TABLESAMPLE SYSTEM (?) LIMIT ?")) {
+                    ps.setDouble(1, percent);
+                    ps.setInt(2, want * 4);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            samples.add(new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2))));
+                        }
+                    }
+                }
+            }
+            List<String> positions = new ArrayList<>(segments);
+            for (KeySegment s : KeySegment.split(SCAN_TAG, KeySegment.quantiles(samples, segments), segments)) {
+                positions.add(s.encode());
+            }
+            return new ScanPlan(positions, estimate < 0 ? -1 : estimate);
+        }, null);
+    }
+
+    /**
+     * One page of a segment: rows of the key range after the position in key order, one statement
+     * on a pooled connection; expired rows (and transaction placeholders) are passed over and
+     * counted.
+     */
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        KeySegment segment;
+        try {
+            segment = KeySegment.decode(position, SCAN_TAG);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (limit < 1 || limit > 1000) {
+            return CompletableFuture.failedFuture(new ValidationException("scan page limit must be 1 to 1000, got " + limit));
+        }
+        if (segment.empty()) {
+            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
+        }
+        return submit(() -> "scan store '" + table + "'", (c, now, attempt) -> {
+            Key start = segment.after() != null ? segment.after() : segment.from();
+            StringBuilder q = new StringBuilder("SELECT pk, sk, version, expires_at, payload FROM ")
+                    .append(sql.itemTable(table)).append(" WHERE true");
+            if (start != null) {
+                q.append(segment.after() != null ? " AND (pk, sk) > (?, ?)" : " AND (pk, sk) >= (?, ?)");
+            }
+            if (segment.to() != null) {
+                q.append(" AND (pk, sk) < (?, ?)");
+            }
+            q.append(" ORDER BY pk, sk LIMIT ?");
+            try (PreparedStatement ps = prepare(c, q.toString())) {
+                int i = 1;
+                if (start != null) {
+                    ps.setBytes(i++, SortKeys.utf8(start.pk()));
+                    ps.setBytes(i++, SortKeys.utf8(start.sk()));
+                }
+                if (segment.to() != null) {
+                    ps.setBytes(i++, SortKeys.utf8(segment.to().pk()));
+                    ps.setBytes(i++, SortKeys.utf8(segment.to().sk()));
+                }
+                ps.setInt(i, limit + 1);
+                long nowSeconds = now.getEpochSecond();
+                List<RawItem> items = new ArrayList<>(Math.min(limit, 256));
+                int rows = 0;
+                int expired = 0;
+                long bytes = 0;
+                Key last = null;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (rows == limit || bytes >= ScanPage.MAX_BYTES) {
+                            return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
+                        }
+                        Key key = new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2)));
+                        long expires = rs.getLong(4);
+                        boolean never = rs.wasNull();
+                        if (!never && expires <= nowSeconds) {
+                            rows++;
+                            last = key;
+                            expired++;
+                            continue;
+                        }
+                        byte[] payload = rs.getBytes(5);
+                        if (!items.isEmpty() && bytes + payload.length > ScanPage.MAX_BYTES) {
+                            return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
+                        }
+                        rows++;
+                        last = key;
+                        if (!items.isEmpty()) {
+                            bytes += payload.length;
+                        }
+                        items.add(new RawItem(key, payload, rs.getLong(3), never ? null : Instant.ofEpochSecond(expires)));
+                    }
+                }
+                return new ScanPage(items, null, expired);
+            }
+        }, null);
+    }
+
+    // ------------------------------------------------------------------ native access
+
+
+    /**
+     * For {@code Storage.unwrap}: a {@code javax.sql.DataSource} whose connections go to the same
+     * database with the same settings, opened by pgjdbc outside the backend's pool (so they never
+     * take a connection the backend needs), each the caller's to close, and <b>read-only by
+     * default</b>: they are opened with {@code default_transaction_read_only = on}, so
+     * {@code EXPLAIN}, {@code pg_stat_*} and ad-hoc reads work and a write fails in PostgreSQL
+     * (SQLSTATE 25006) unless the caller turns it off on purpose.
+     */
+    @Override
+    public Map<Class<?>, Object> nativeHandles() {
+        return Map.of(javax.sql.DataSource.class, new ReadOnlyDataSource(settings, synchronousCommitSent, closed::get));
     }
 
     // ------------------------------------------------------------------ single writes

@@ -15,6 +15,8 @@ import dev.polystore.ValidationException;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
+import dev.polystore.spi.ScanPage;
+import dev.polystore.spi.ScanPlan;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
 import dev.polystore.spi.WriteOp;
@@ -27,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -93,7 +96,7 @@ final class RedisBackend implements StorageBackend {
         this.connections = connections;
         this.redis = connections.commands();
         this.layout = new Layout(settings.keyPrefix());
-        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
+        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.SCAN),
                 MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE, !settings.cluster());
         this.recordTtl = ascii(settings.replayWindow().toMillis());
         this.grace = ascii(settings.expiryGrace().getSeconds());
@@ -519,6 +522,401 @@ final class RedisBackend implements StorageBackend {
                     return new Persistence(weakest, details);
                 });
     }
+
+    // ------------------------------------------------------------------ whole-store reads
+
+    /** {@code SCAN} steps one page may take while it has found fewer keys than its limit. */
+    static final int SCAN_STEPS_PER_PAGE = 64;
+    /** The most payload bytes one page carries beyond its first item. */
+    static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
+    private static final int POSITION_FORMAT = 1;
+
+    /**
+     * Reads a whole store ({@link Capability#SCAN}: migration, index builds) with {@code SCAN … MATCH} over
+     * the store's item hashes ({@code <prefix>{*}i:<store>:*}; every key found is checked against
+     * the layout, since a sort key may contain what the pattern matches), one master after the
+     * other (sorted by cluster node id; one master outside Cluster), then {@code HMGET p v e} of
+     * each hash found. One segment per store ({@link #scanSegments}). A page holds at most the limit and at most
+     * {@value #MAX_PAGE_BYTES} bytes of payload beyond its first item: the keys a {@code SCAN} step
+     * found beyond that travel in the position (with the node id and the {@code SCAN} cursor), so
+     * resuming from a position continues exactly where its page ended, in any process, while the
+     * deployment's masters stay the same.
+     *
+     * <p>Redis keeps no order of partitions, so the read is in {@code SCAN} order, not in key
+     * order. {@code SCAN} returns every key that exists throughout, but may return a key twice when
+     * Redis shrinks its key table between two steps (after mass deletions): then, and only then,
+     * this scan breaks the SPI's at-most-once promise (an index build writes the same entries
+     * again, harmless; a copy with {@code IF_NEWER} keeps what it wrote). On a Cluster whose
+     * masters changed (failover, resharding) since a position was handed out, that position cannot
+     * be resumed: the read fails with a {@link ValidationException} naming the node. (Indexes
+     * themselves are refused on a Cluster, whose transactions stay within one partition key.)
+     */
+    /** Marks the positions of the empty segments of a plan (Redis reads a store in one segment). */
+    private static final String EMPTY_SEGMENT = "-empty-";
+
+    /**
+     * The stores with items, from a {@code SCAN … MATCH <prefix>{*}z:*} over every master (each
+     * partition of a store has one sorted set): visits every key of the database; sorted by name.
+     */
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        List<Connections.Node> nodes = connections.scanNodes();
+        return call("list the stores", false, null, () -> listTables(nodes, 0, "0", new java.util.TreeSet<>()));
+    }
+
+    private CompletableFuture<List<String>> listTables(List<Connections.Node> nodes, int node, String cursor,
+                                                       java.util.TreeSet<String> names) {
+        byte[] keyPrefix = layout.tag("");
+        byte[] pattern = Layout.concat(globEscape(java.util.Arrays.copyOf(keyPrefix, keyPrefix.length - 2)),
+                "{*}z:*".getBytes(StandardCharsets.US_ASCII));
+        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000);
+        RedisClusterAsyncCommands<byte[], byte[]> commands = nodes.get(node).commands();
+        return read(() -> commands.scan(io.lettuce.core.ScanCursor.of(cursor), args)).thenCompose(step -> {
+            for (byte[] key : step.getKeys()) {
+                String name = indexTable(key);
+                if (name != null && TableNames.isValid(name)) {
+                    names.add(name);
+                }
+            }
+            if (!(step.isFinished() || "0".equals(step.getCursor()))) {
+                return listTables(nodes, node, step.getCursor(), names);
+            }
+            if (node + 1 < nodes.size()) {
+                return listTables(nodes, node + 1, "0", names);
+            }
+            return CompletableFuture.completedFuture(List.copyOf(names));
+        });
+    }
+
+    /** The store of a partition's sorted set {@code <prefix>{<pk>}z:<store>}, or null for another key. */
+    private String indexTable(byte[] key) {
+        byte[] start = layout.tag("");
+        int open = start.length - 2;
+        if (key.length < open + 2 || key[open] != '{') {
+            return null;
+        }
+        for (int i = 0; i < open; i++) {
+            if (key[i] != start[i]) {
+                return null;
+            }
+        }
+        for (int i = open + 1; i < key.length; i++) {
+            if (key[i] == '}') {
+                String rest = new String(key, i + 1, key.length - i - 1, StandardCharsets.UTF_8);
+                return rest.startsWith("z:") ? rest.substring(2) : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One segment for the whole store (a {@code SCAN} cannot be split into disjoint parts): the
+     * plan's first position reads everything, the others are empty.
+     */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        if (segments < 1 || segments > 10_000) {
+            return CompletableFuture.failedFuture(new ValidationException("segments must be 1 to 10000, got " + segments));
+        }
+        try {
+            TableNames.require(table);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        List<Connections.Node> nodes = connections.scanNodes();
+        List<String> positions = new ArrayList<>(segments);
+        positions.add(new ScanPosition(nodes.get(0).label(), "0", List.of()).encode());
+        for (int i = 1; i < segments; i++) {
+            positions.add(new ScanPosition(EMPTY_SEGMENT + i, DONE_CURSOR, List.of()).encode());
+        }
+        return CompletableFuture.completedFuture(new ScanPlan(positions, -1));
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        if (limit < 1 || limit > 1000) {
+            return CompletableFuture.failedFuture(new ValidationException("scan page limit must be 1 to 1000, got "
+                    + limit));
+        }
+        try {
+            TableNames.require(table);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        ScanPosition start;
+        try {
+            start = ScanPosition.decode(java.util.Objects.requireNonNull(position, "position"));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return CompletableFuture.failedFuture(new ValidationException("not a scan position of the redis backend ("
+                    + e.getMessage() + ")"));
+        }
+        if (start.node().startsWith(EMPTY_SEGMENT)) {
+            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
+        }
+        List<Connections.Node> nodes = connections.scanNodes();
+        int node = -1;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).label().equals(start.node())) {
+                node = i;
+            }
+        }
+        if (node < 0) {
+            return CompletableFuture.failedFuture(new ValidationException("the Redis node " + start.node()
+                    + " this scan was resumed on is no longer a master (failover or resharding): a SCAN cannot "
+                    + "resume on other nodes; scan again from the start"));
+        }
+        long now = clock.millis();
+        int first = node;
+        return call("scan store '" + table + "'", false, null,
+                () -> collect(table, nodes, first, start.cursor(), new ArrayList<>(start.pending()), limit, 0)
+                        .thenCompose(c -> page(table, c, limit, now)));
+    }
+
+    /** Where a whole-store read resumes: a node, its SCAN cursor, and keys found but not yet returned. */
+    record ScanPosition(String node, String cursor, List<Key> pending) {
+        String encode() {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                out.writeByte(POSITION_FORMAT);
+                out.writeUTF(node);
+                out.writeUTF(cursor);
+                out.writeInt(pending.size());
+                for (Key k : pending) {
+                    out.writeUTF(k.pk());
+                    out.writeUTF(k.sk());
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.toByteArray());
+        }
+
+        static ScanPosition decode(String position) {
+            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
+                    java.util.Base64.getUrlDecoder().decode(position)))) {
+                if (in.readByte() != POSITION_FORMAT) {
+                    throw new IllegalArgumentException("unknown format");
+                }
+                String node = in.readUTF();
+                String cursor = in.readUTF();
+                if (!cursor.matches("[0-9]+")) {
+                    throw new IllegalArgumentException("not a SCAN cursor");
+                }
+                int n = in.readInt();
+                if (n < 0 || n > 100_000) {
+                    throw new IllegalArgumentException("bad key count");
+                }
+                List<Key> pending = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    pending.add(new Key(in.readUTF(), in.readUTF()));
+                }
+                if (in.read() != -1) {
+                    throw new IllegalArgumentException("trailing bytes");
+                }
+                return new ScanPosition(node, cursor, pending);
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The keys of a page (at most {@code limit}), the keys found beyond them, and where SCAN goes on (node -1 = done). */
+    private record Collected(List<Key> keys, List<Key> beyond, List<Connections.Node> nodes, int node, String cursor) {
+        String position(List<Key> notReturned) {
+            List<Key> pending = new ArrayList<>(notReturned);
+            pending.addAll(beyond);
+            if (node < 0 && pending.isEmpty()) {
+                return null;
+            }
+            return node < 0 ? new ScanPosition(nodes.get(nodes.size() - 1).label(), DONE_CURSOR, pending).encode()
+                    : new ScanPosition(nodes.get(node).label(), cursor, pending).encode();
+        }
+    }
+
+    /** Marks a position whose SCAN is over (only its pending keys are left); never a real cursor. */
+    private static final String DONE_CURSOR = "00";
+
+    /** Gathers keys from the pending ones, then SCAN steps, until {@code limit} are found or the store is read. */
+    private CompletableFuture<Collected> collect(String table, List<Connections.Node> nodes, int node, String cursor,
+                                                 List<Key> found, int limit, int steps) {
+        boolean scanDone = DONE_CURSOR.equals(cursor);
+        if (found.size() >= limit || scanDone || steps >= SCAN_STEPS_PER_PAGE) {
+            List<Key> keys = new ArrayList<>(found.subList(0, Math.min(limit, found.size())));
+            List<Key> beyond = new ArrayList<>(found.subList(keys.size(), found.size()));
+            return CompletableFuture.completedFuture(new Collected(keys, beyond, nodes, scanDone ? -1 : node, cursor));
+        }
+        byte[] keyPrefix = layout.tag(""); // the prefix, then "{}"
+        byte[] pattern = Layout.concat(globEscape(java.util.Arrays.copyOf(keyPrefix, keyPrefix.length - 2)),
+                ("{*}i:" + table + ":*").getBytes(StandardCharsets.US_ASCII));
+        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern)
+                .limit(Math.max(10, Math.min(limit, 100)));
+        RedisClusterAsyncCommands<byte[], byte[]> commands = nodes.get(node).commands();
+        return read(() -> commands.scan(io.lettuce.core.ScanCursor.of(cursor), args)).thenCompose(step -> {
+            Set<Key> seen = new HashSet<>(found);
+            List<Key> batch = new ArrayList<>();
+            for (byte[] key : step.getKeys()) {
+                Key k = itemKey(key, table);
+                if (k != null && seen.add(k)) {
+                    batch.add(k);
+                }
+            }
+            batch.sort(Comparator.comparing(Key::pk).thenComparing(Key::sk)); // a stable order within a step
+            found.addAll(batch);
+            boolean nodeDone = step.isFinished() || "0".equals(step.getCursor());
+            if (!nodeDone) {
+                return collect(table, nodes, node, step.getCursor(), found, limit, steps + 1);
+            }
+            if (node + 1 < nodes.size()) {
+                return collect(table, nodes, node + 1, "0", found, limit, steps + 1);
+            }
+            return collect(table, nodes, node, DONE_CURSOR, found, limit, steps + 1);
+        });
+    }
+
+    /** Reads the collected keys' hashes; the page ends early at {@link #MAX_PAGE_BYTES}, the rest stays pending. */
+    private CompletableFuture<ScanPage> page(String table, Collected c, int limit, long now) {
+        List<CompletableFuture<List<KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(c.keys().size());
+        for (Key k : c.keys()) {
+            byte[] item = layout.item(table, k);
+            reads.add(read(() -> redis.hmget(item, P, V, E)));
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<RawItem> items = new ArrayList<>(c.keys().size());
+            long bytes = 0;
+            int expired = 0;
+            for (int i = 0; i < c.keys().size(); i++) {
+                List<KeyValue<byte[], byte[]>> fields = reads.get(i).join();
+                RawItem item = item(c.keys().get(i), fields, now);
+                if (item == null) {
+                    if (fields.size() >= 3 && fields.get(1).hasValue()) {
+                        expired++; // there, but expired; otherwise deleted since SCAN found it
+                    }
+                    continue;
+                }
+                if (!items.isEmpty() && bytes + item.payload().length > MAX_PAGE_BYTES) {
+                    return new ScanPage(items, c.position(c.keys().subList(i, c.keys().size())), expired);
+                }
+                if (!items.isEmpty()) {
+                    bytes += item.payload().length;
+                }
+                items.add(item);
+            }
+            return new ScanPage(items, c.position(List.of()), expired);
+        });
+    }
+
+    /** The key of an item hash of {@code table}, or null if {@code key} is none (another store, another kind of key). */
+    private Key itemKey(byte[] key, String table) {
+        byte[] start = layout.tag("");
+        int open = start.length - 2; // the prefix, then '{'
+        if (key.length < open + 2 || key[open] != '{') {
+            return null;
+        }
+        for (int i = 0; i < open; i++) {
+            if (key[i] != start[i]) {
+                return null;
+            }
+        }
+        int close = -1;
+        for (int i = open + 1; i < key.length; i++) {
+            if (key[i] == '}') {
+                close = i;
+                break;
+            }
+        }
+        byte[] kind = ("i:" + table + ":").getBytes(StandardCharsets.US_ASCII);
+        if (close < 0 || key.length < close + 1 + kind.length) {
+            return null;
+        }
+        for (int i = 0; i < kind.length; i++) {
+            if (key[close + 1 + i] != kind[i]) {
+                return null;
+            }
+        }
+        String pk = unescape(new String(key, open + 1, close - open - 1, StandardCharsets.UTF_8));
+        String sk = new String(key, close + 1 + kind.length, key.length - close - 1 - kind.length, StandardCharsets.UTF_8);
+        return pk == null ? null : new Key(pk, sk);
+    }
+
+    /** Undoes {@link Layout#tag}'s escaping ({@code %25} and {@code %7D}); null for anything else after a {@code %}. */
+    private static String unescape(String escaped) {
+        if (escaped.indexOf('%') < 0) {
+            return escaped;
+        }
+        StringBuilder out = new StringBuilder(escaped.length());
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c != '%') {
+                out.append(c);
+            } else if (escaped.startsWith("%25", i)) {
+                out.append('%');
+                i += 2;
+            } else if (escaped.startsWith("%7D", i)) {
+                out.append('}');
+                i += 2;
+            } else {
+                return null;
+            }
+        }
+        return out.toString();
+    }
+
+    /** {@code bytes} with every glob character of {@code SCAN MATCH} escaped. */
+    private static byte[] globEscape(byte[] bytes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length + 8);
+        for (byte b : bytes) {
+            if (b == '*' || b == '?' || b == '[' || b == ']' || b == '\\' || b == '^' || b == '-') {
+                out.write('\\');
+            }
+            out.write(b);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * For {@code Storage.unwrap}: Lettuce's {@code RedisClusterAsyncCommands<byte[], byte[]>}
+     * (keys and values as bytes; the interface of every mode, cluster-aware in Cluster mode) over
+     * the backend's own connection, behind a view that refuses what would change or end the
+     * shared connection: {@code quit}, {@code setTimeout}, {@code auth}, {@code clientSetname},
+     * {@code readOnly}, {@code readWrite} and {@code shutdown} throw
+     * {@link UnsupportedOperationException}. Every other command is sent as given (for
+     * {@code INFO}, {@code SLOWLOG}, {@code MEMORY USAGE}, {@code SCAN}).
+     */
+    @Override
+    public Map<Class<?>, Object> nativeHandles() {
+        Object view = java.lang.reflect.Proxy.newProxyInstance(RedisClusterAsyncCommands.class.getClassLoader(),
+                new Class<?>[] {RedisClusterAsyncCommands.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return switch (method.getName()) {
+                            case "equals" -> proxy == args[0];
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            case "toString" -> "RedisClusterAsyncCommands of the polystore redis backend (a view)";
+                            default -> method.invoke(redis, args);
+                        };
+                    }
+                    if (REFUSED_BY_VIEW.contains(method.getName())) {
+                        throw new UnsupportedOperationException("Redis commands handed out by Storage.unwrap share the "
+                                + "storage's connection: " + method.getName() + " would change or end it for the storage "
+                                + "(close the storage instead, or open a Lettuce client of your own)");
+                    }
+                    if (closed) {
+                        throw closedException();
+                    }
+                    try {
+                        return method.invoke(redis, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return Map.of(RedisClusterAsyncCommands.class, view);
+    }
+
+    /** Methods of the commands interface the unwrap view refuses: they change or end the shared connection. */
+    private static final Set<String> REFUSED_BY_VIEW = Set.of("quit", "setTimeout", "auth", "clientSetname",
+            "readOnly", "readWrite", "shutdown", "clientNoEvict", "clientTracking", "hello", "select", "swapdb");
 
     @Override
     public CompletableFuture<Health> health() {

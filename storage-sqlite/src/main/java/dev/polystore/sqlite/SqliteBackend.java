@@ -451,6 +451,22 @@ final class SqliteBackend implements StorageBackend {
         return Optional.of(searchIndex);
     }
 
+
+    /**
+     * For {@code Storage.unwrap}: a {@code javax.sql.DataSource} whose connections open the
+     * database file <b>read-only</b> (for {@code EXPLAIN QUERY PLAN}, statistics, ad-hoc reads);
+     * each connection is the caller's to close. Writes fail in SQLite itself.
+     */
+    @Override
+    public Map<Class<?>, Object> nativeHandles() {
+        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout((int) settings.busyTimeout().toMillis());
+        org.sqlite.SQLiteDataSource dataSource = new org.sqlite.SQLiteDataSource(config);
+        dataSource.setUrl("jdbc:sqlite:" + settings.path().toAbsolutePath().normalize());
+        return Map.of(javax.sql.DataSource.class, dataSource);
+    }
+
     // --- reads ---
 
     /** A read on a borrowed reader connection. */

@@ -9,6 +9,7 @@ import dev.polystore.Health;
 import dev.polystore.Storage;
 import dev.polystore.StoreFactory;
 import dev.polystore.Store;
+import dev.polystore.StoreOptions;
 import dev.polystore.Transaction;
 import dev.polystore.event.AppendResult;
 import dev.polystore.event.CheckpointStore;
@@ -333,6 +334,21 @@ final class BrokenCoordination {
         @Override
         public <T> Store<T> store(String name, Codec<T> codec) {
             return inner.store(name, codec);
+        }
+
+        @Override
+        public <T> Store<T> store(String name, Class<T> type, StoreOptions<T> options) {
+            return inner.store(name, type, options);
+        }
+
+        @Override
+        public <T> Store<T> store(String name, Codec<T> codec, StoreOptions<T> options) {
+            return inner.store(name, codec, options);
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) {
+            return inner.unwrap(type);
         }
 
         @Override
