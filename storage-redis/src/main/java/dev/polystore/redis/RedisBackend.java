@@ -12,13 +12,21 @@ import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.ValidationException;
+import dev.polystore.migration.ImportMode;
+import dev.polystore.migration.ImportOutcome;
+import dev.polystore.migration.ScanPlan;
 import dev.polystore.spi.QuerySpec;
+import dev.polystore.spi.ScanPage;
+import dev.polystore.spi.SortKeys;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
 import dev.polystore.spi.WriteOp;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -93,7 +101,8 @@ final class RedisBackend implements StorageBackend {
         this.connections = connections;
         this.redis = connections.commands();
         this.layout = new Layout(settings.keyPrefix());
-        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY),
+        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY,
+                Capability.SCAN, Capability.IMPORT),
                 MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE, !settings.cluster());
         this.recordTtl = ascii(settings.replayWindow().toMillis());
         this.grace = ascii(settings.expiryGrace().getSeconds());
@@ -334,6 +343,401 @@ final class RedisBackend implements StorageBackend {
                 + (index >= 0 ? " (transaction operation " + index + ")" : ""), op.key(), index, null);
     }
 
+    // ------------------------------------------------------------------ scan and import
+
+    /** Keys one {@code SCAN} call asks a node to look at. */
+    static final int SCAN_COUNT = 500;
+    /** Most {@code SCAN} calls one page makes before it returns (possibly empty, with a position). */
+    static final int SCANS_PER_PAGE = 32;
+    /** Items and payload bytes one import script carries at most. */
+    static final int IMPORT_SCRIPT_ITEMS = 100;
+    static final long IMPORT_SCRIPT_BYTES = 4L * 1024 * 1024;
+
+    /**
+     * Every store with at least one partition index under this prefix: a {@code SCAN} of each
+     * upstream node's key space (Redis keeps no list of them), for migration tools only.
+     */
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return call("list the stores", false, null, () -> {
+            List<Connections.Node> nodes = connections.upstreams();
+            Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            List<CompletableFuture<Void>> each = new ArrayList<>();
+            for (Connections.Node n : nodes) {
+                each.add(listTables(n, ScanCursor.INITIAL, names));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<String> sorted = new ArrayList<>(names);
+                sorted.sort(null);
+                return sorted;
+            });
+        });
+    }
+
+    private CompletableFuture<Void> listTables(Connections.Node node, ScanCursor cursor, Set<String> names) {
+        ScanArgs args = ScanArgs.Builder.matches(layout.indexPattern(null)).limit(SCAN_COUNT);
+        return read(() -> node.commands().scan(cursor, args)).thenCompose(c -> {
+            for (byte[] key : c.getKeys()) {
+                Layout.Index index = layout.parseIndex(key);
+                if (index != null && TableNames.isValid(index.table())) {
+                    names.add(index.table());
+                }
+            }
+            return c.isFinished() ? CompletableFuture.completedFuture(null) : listTables(node, c, names);
+        });
+    }
+
+    /**
+     * A scan position: segment {@code segment} of {@code total} takes the partitions whose
+     * partition key's CRC-32 is {@code segment} modulo {@code total}; it walks the upstream nodes
+     * in label order, each with {@code SCAN} from {@code cursor} (the cursor whose batch is being
+     * read), and within a batch the partitions in byte order: those up to {@code pk} are done
+     * ({@code pkDone}), or {@code pk} is read on after {@code afterSk} (null: from its start).
+     * {@code node} null: not begun; {@code runId}: the node's {@code run_id} when the segment
+     * reached it (a cursor means nothing to a restarted server).
+     */
+    record ScanPosition(int segment, int total, String node, String runId, String cursor, String pk, String afterSk,
+                        boolean pkDone) {
+        static final String PREFIX = "redis1.";
+
+        String encode() {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64);
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                out.writeInt(segment);
+                out.writeInt(total);
+                writeOptional(out, node);
+                writeOptional(out, runId);
+                out.writeUTF(cursor);
+                writeOptional(out, pk);
+                writeOptional(out, afterSk);
+                out.writeBoolean(pkDone);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return PREFIX + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.toByteArray());
+        }
+
+        static ScanPosition decode(String position) {
+            if (position == null || !position.startsWith(PREFIX)) {
+                throw new ValidationException("not a scan position of the redis backend: positions belong to the engine "
+                        + "that planned the scan (start from a position of scanSegments)");
+            }
+            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
+                    java.util.Base64.getUrlDecoder().decode(position.substring(PREFIX.length()))))) {
+                ScanPosition p = new ScanPosition(in.readInt(), in.readInt(), readOptional(in), readOptional(in),
+                        in.readUTF(), readOptional(in), readOptional(in), in.readBoolean());
+                if (in.read() != -1 || p.total < 1 || p.segment < 0 || p.segment >= p.total) {
+                    throw new java.io.IOException("inconsistent fields");
+                }
+                return p;
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new ValidationException("malformed redis scan position: it was not made by scanSegments or scan ("
+                        + e.getMessage() + ")");
+            }
+        }
+
+        private static void writeOptional(java.io.DataOutputStream out, String s) throws java.io.IOException {
+            out.writeBoolean(s != null);
+            if (s != null) {
+                out.writeUTF(s);
+            }
+        }
+
+        private static String readOptional(java.io.DataInputStream in) throws java.io.IOException {
+            return in.readBoolean() ? in.readUTF() : null;
+        }
+
+        ScanPosition at(String node, String runId) {
+            return new ScanPosition(segment, total, node, runId, "0", null, null, false);
+        }
+
+        ScanPosition batch(String cursor) {
+            return new ScanPosition(segment, total, node, runId, cursor, null, null, false);
+        }
+
+        ScanPosition in(String pk, String afterSk, boolean done) {
+            return new ScanPosition(segment, total, node, runId, cursor, pk, afterSk, done);
+        }
+
+        /** No keys: positions are data. */
+        @Override
+        public String toString() {
+            return "ScanPosition[" + segment + "/" + total + "]";
+        }
+    }
+
+    /** The segment {@code pk}'s partition belongs to, of {@code total}. */
+    static int segmentOf(String pk, int total) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(SortKeys.utf8(pk));
+        return (int) (crc.getValue() % total);
+    }
+
+    /** Reads nothing: segments are a split of the partitions by hash, positions say where each begins. */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        if (closed) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        List<String> positions = new ArrayList<>(segments);
+        for (int i = 0; i < segments; i++) {
+            positions.add(new ScanPosition(i, segments, null, null, "0", null, null, false).encode());
+        }
+        return CompletableFuture.completedFuture(new ScanPlan(positions, -1));
+    }
+
+    /** What a page has gathered so far. */
+    private static final class PageSoFar {
+        final int limit;
+        final List<RawItem> items = new ArrayList<>();
+        long bytes;
+        int expired;
+        int scans;
+        boolean nodeChecked;
+
+        PageSoFar(int limit) {
+            this.limit = limit;
+        }
+
+        boolean full() {
+            return items.size() >= limit || bytes >= ScanPage.MAX_BYTES;
+        }
+
+        ScanPage page(ScanPosition next) {
+            return new ScanPage(items, next == null ? null : next.encode(), expired);
+        }
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        ScanPosition start;
+        try {
+            start = ScanPosition.decode(position);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        long now = clock.millis();
+        return call("scan store '" + table + "'", false, null, () -> scanStep(table, start, new PageSoFar(limit), now));
+    }
+
+    private List<Connections.Node> nodesByLabel() {
+        List<Connections.Node> nodes = new ArrayList<>(connections.upstreams());
+        nodes.sort(java.util.Comparator.comparing(Connections.Node::label));
+        return nodes;
+    }
+
+    private CompletableFuture<String> runId(Connections.Node node) {
+        return read(() -> node.commands().info("server")).thenApply(info -> {
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("run_id:")) {
+                    return line.substring("run_id:".length()).trim();
+                }
+            }
+            throw new StoreException("Redis node " + node.label() + " did not report its run_id (INFO server)", null);
+        });
+    }
+
+    private CompletableFuture<ScanPage> scanStep(String table, ScanPosition pos, PageSoFar page, long now) {
+        List<Connections.Node> nodes = nodesByLabel();
+        if (pos.node() == null) {
+            if (nodes.isEmpty()) {
+                return CompletableFuture.completedFuture(page.page(null));
+            }
+            Connections.Node first = nodes.get(0);
+            page.nodeChecked = true;
+            return runId(first).thenCompose(id -> scanStep(table, pos.at(first.label(), id), page, now));
+        }
+        Connections.Node node = null;
+        for (Connections.Node n : nodes) {
+            if (n.label().equals(pos.node())) {
+                node = n;
+            }
+        }
+        if (node == null) {
+            return CompletableFuture.failedFuture(new StoreException("Redis node " + pos.node() + " of this scan segment is "
+                    + "no longer an upstream node (failover or resharding): scan the store again from a new plan (an "
+                    + "import with if-newer makes the repeated copy safe)", null));
+        }
+        if (!page.nodeChecked) {
+            page.nodeChecked = true;
+            Connections.Node checked = node;
+            return runId(node).thenCompose(id -> {
+                if (!id.equals(pos.runId())) {
+                    return CompletableFuture.failedFuture(new StoreException("Redis node " + checked.label() + " restarted "
+                            + "or failed over since this scan segment began (its run_id changed), so the segment's SCAN "
+                            + "cursor no longer means anything: scan the store again from a new plan (an import with "
+                            + "if-newer makes the repeated copy safe)", null));
+                }
+                return scanStep(table, pos, page, now);
+            });
+        }
+        if (pos.pk() != null && !pos.pkDone()) {
+            String pk = pos.pk();
+            return partition(table, pk, pos.afterSk(), page, now).thenCompose(resume -> resume != null
+                    ? CompletableFuture.completedFuture(page.page(pos.in(pk, resume.isEmpty() ? pos.afterSk() : resume, false)))
+                    : scanStep(table, pos.in(pk, null, true), page, now));
+        }
+        if (page.full() || page.scans >= SCANS_PER_PAGE) {
+            return CompletableFuture.completedFuture(page.page(pos));
+        }
+        page.scans++;
+        Connections.Node current = node;
+        ScanArgs args = ScanArgs.Builder.matches(layout.indexPattern(table)).limit(SCAN_COUNT);
+        return read(() -> current.commands().scan(ScanCursor.of(pos.cursor()), args)).thenCompose(c -> {
+            List<String> pks = new ArrayList<>();
+            for (byte[] key : c.getKeys()) {
+                Layout.Index index = layout.parseIndex(key);
+                if (index != null && index.table().equals(table) && segmentOf(index.pk(), pos.total()) == pos.segment()
+                        && (pos.pk() == null || SortKeys.compare(index.pk(), pos.pk()) > 0)) {
+                    pks.add(index.pk());
+                }
+            }
+            pks.sort(SortKeys::compare);
+            return batch(table, pos, pks, 0, c, nodes, page, now);
+        });
+    }
+
+    /** Reads the partitions of one SCAN batch in byte order, then moves to the next cursor or node. */
+    private CompletableFuture<ScanPage> batch(String table, ScanPosition pos, List<String> pks, int index,
+                                             KeyScanCursor<byte[]> cursor, List<Connections.Node> nodes, PageSoFar page,
+                                             long now) {
+        if (index == pks.size()) {
+            if (!cursor.isFinished()) {
+                return scanStep(table, pos.batch(cursor.getCursor()), page, now);
+            }
+            Connections.Node next = null;
+            for (Connections.Node n : nodes) {
+                if (n.label().compareTo(pos.node()) > 0) {
+                    next = n;
+                    break;
+                }
+            }
+            if (next == null) {
+                return CompletableFuture.completedFuture(page.page(null));
+            }
+            Connections.Node to = next;
+            return runId(to).thenCompose(id -> scanStep(table, pos.at(to.label(), id), page, now));
+        }
+        if (page.full()) {
+            return CompletableFuture.completedFuture(page.page(index == 0 ? pos : pos.in(pks.get(index - 1), null, true)));
+        }
+        String pk = pks.get(index);
+        return partition(table, pk, null, page, now).thenCompose(resume -> resume != null
+                ? CompletableFuture.completedFuture(page.page(pos.in(pk, resume.isEmpty() ? null : resume, false)))
+                : batch(table, pos.in(pk, null, true), pks, index + 1, cursor, nodes, page, now));
+    }
+
+    /**
+     * Adds the live items of partition {@code pk} after {@code afterSk} to the page, as many as fit.
+     *
+     * @return null when the partition is done, else the sort key to resume after ("" for where it started)
+     */
+    private CompletableFuture<String> partition(String table, String pk, String afterSk, PageSoFar page, long now) {
+        byte[] min = afterSk == null ? Layout.MINUS : Layout.concat(new byte[] {'('}, utf8(afterSk));
+        byte[][] args = {ascii(now), layout.itemBase(table, pk), min, ascii(page.limit - page.items.size()),
+                ascii(Math.max(0, ScanPage.MAX_BYTES - page.bytes)), ascii(page.items.size()),
+                ascii(page.limit + QUERY_SCAN_SLACK)};
+        return run(Scripts.SCAN, new byte[][] {layout.index(table, pk)}, args).thenApply(r -> {
+            boolean more = number(r.get(0)) == 1;
+            String last = text((byte[]) r.get(1));
+            page.expired += (int) number(r.get(2));
+            @SuppressWarnings("unchecked")
+            List<Object> flat = (List<Object>) r.get(3);
+            for (int i = 0; i + 3 < flat.size(); i += 4) {
+                String sk = text((byte[]) flat.get(i));
+                byte[] payload = flat.get(i + 1) == null ? EMPTY.clone() : (byte[]) flat.get(i + 1);
+                long version = Long.parseLong(text((byte[]) flat.get(i + 2)));
+                byte[] e = (byte[]) flat.get(i + 3);
+                Instant expiry = e == null || e.length == 0 ? null : Instant.ofEpochSecond(Long.parseLong(text(e)));
+                page.items.add(new RawItem(Key.of(pk, sk), payload, version, expiry));
+                page.bytes += payload.length;
+            }
+            return more ? last : null;
+        });
+    }
+
+    /**
+     * One {@link Scripts#IMPORT} script per chunk of at most {@value #IMPORT_SCRIPT_ITEMS} items
+     * and {@link #IMPORT_SCRIPT_BYTES} of payload (in Cluster mode, per partition key: a script's
+     * keys share a slot), each replay-safe with its own write id; chunks run concurrently. A chunk
+     * that fails is the outcome of its items only.
+     */
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        List<RawItem> copy = List.copyOf(items);
+        Instant now = clock.instant();
+        return call("import into store '" + table + "'", true, null, () -> {
+            ImportOutcome[] outcomes = new ImportOutcome[copy.size()];
+            Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            for (int i = 0; i < copy.size(); i++) {
+                if (copy.get(i).expiredAt(now)) {
+                    outcomes[i] = ImportOutcome.expired();
+                } else {
+                    groups.computeIfAbsent(settings.cluster() ? copy.get(i).key().pk() : "", k -> new ArrayList<>()).add(i);
+                }
+            }
+            List<CompletableFuture<Void>> chunks = new ArrayList<>();
+            for (List<Integer> group : groups.values()) {
+                int from = 0;
+                while (from < group.size()) {
+                    int to = from;
+                    long bytes = 0;
+                    while (to < group.size() && to - from < IMPORT_SCRIPT_ITEMS
+                            && (to == from || bytes + copy.get(group.get(to)).payload().length <= IMPORT_SCRIPT_BYTES)) {
+                        bytes += copy.get(group.get(to)).payload().length;
+                        to++;
+                    }
+                    chunks.add(importChunk(table, copy, group.subList(from, to), mode, now, outcomes));
+                    from = to;
+                }
+            }
+            return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).thenApply(v -> List.of(outcomes));
+        });
+    }
+
+    private CompletableFuture<Void> importChunk(String table, List<RawItem> items, List<Integer> part, ImportMode mode,
+                                                Instant now, ImportOutcome[] outcomes) {
+        int n = part.size();
+        byte[][] keys = new byte[2 * n + 1][];
+        byte[][] args = new byte[5 + 4 * n][];
+        args[0] = ascii(now.toEpochMilli());
+        args[1] = recordTtl;
+        args[2] = grace;
+        args[3] = new byte[] {(byte) (mode == ImportMode.IF_NEWER ? 'i' : 'o')};
+        args[4] = ascii(n);
+        for (int j = 0; j < n; j++) {
+            RawItem item = items.get(part.get(j));
+            byte[] tag = layout.tag(item.key().pk());
+            keys[2 * j] = Layout.item(tag, table, item.key().sk());
+            keys[2 * j + 1] = Layout.index(tag, table);
+            int a = 5 + 4 * j;
+            args[a] = ascii(item.version());
+            args[a + 1] = item.payload();
+            args[a + 2] = expiry(item.expiresAt());
+            args[a + 3] = utf8(item.key().sk());
+        }
+        keys[2 * n] = layout.record(items.get(part.get(0)).key().pk(), ids.next());
+        CompletableFuture<List<Object>> script;
+        try {
+            script = run(Scripts.IMPORT, keys, args);
+        } catch (RuntimeException e) {
+            script = CompletableFuture.failedFuture(e);
+        }
+        return script.handle((r, e) -> {
+            if (e != null) {
+                StoreException failure = RedisErrors.map(e, "import " + n + " items into store '" + table + "'", true, null);
+                part.forEach(i -> outcomes[i] = ImportOutcome.failed(failure));
+                return null;
+            }
+            String[] each = text((byte[]) r.get(1)).split(",");
+            for (int j = 0; j < n; j++) {
+                outcomes[part.get(j)] = each[j].equals("w") ? ImportOutcome.written()
+                        : ImportOutcome.kept(Long.parseLong(each[j].substring(1)));
+            }
+            return null;
+        });
+    }
+
     // ------------------------------------------------------------------ scripts
 
     /**
@@ -372,7 +776,7 @@ final class RedisBackend implements StorageBackend {
                 resent.incrementAndGet();
                 LOG.debug("The connection to Redis was lost under a {} script; sending it again (attempt {})",
                         script.name(), attempt + 1);
-                byte[][] again = forgetWriteIdOnResend && script != Scripts.QUERY ? withNewWriteId(keys) : keys;
+                byte[][] again = forgetWriteIdOnResend && script != Scripts.QUERY && script != Scripts.SCAN ? withNewWriteId(keys) : keys;
                 after(attempt).execute(() -> attempt(script, again, args, out, deadline, attempt + 1));
             } else {
                 out.completeExceptionally(e);
