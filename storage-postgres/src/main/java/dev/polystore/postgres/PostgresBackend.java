@@ -1221,10 +1221,10 @@ final class PostgresBackend implements StorageBackend {
 
     /**
      * Splits the table into key ranges without reading it: the catalogue gives its size, a
-     * {@code TABLESAMPLE SYSTEM} of whole pages gives about {@value #SAMPLES_PER_SEGMENT} keys per
-     * segment, and their quantiles are the boundaries ({@link KeySegment}). Only the sampled
-     * pages are read; a sample that misses (a tiny or freshly written table) only makes the
-     * segments uneven, never wrong.
+     * {@code TABLESAMPLE SYSTEM} of about {@value #SAMPLES_PER_SEGMENT} whole pages per segment
+     * (all of a small table's) gives keys, streamed through a cursor into a reservoir of that many,
+     * and their quantiles are the boundaries ({@link KeySegment}). Only the sampled pages are
+     * read; a sample that misses only makes the segments uneven, never wrong.
      */
     @Override
     public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
@@ -1242,21 +1242,34 @@ final class PostgresBackend implements StorageBackend {
             List<Key> samples = new ArrayList<>();
             if (segments > 1 && pages > 0) {
                 int wanted = Math.min(segments * SAMPLES_PER_SEGMENT, MAX_SAMPLES);
-                // Rows per page: the statistics' if any, else a low guess (so that more pages are sampled).
+                // About `wanted` pages (keys on one page are neighbours: one page is one sample's worth of
+                // spread) and at least 2 x `wanted` rows; rows per page from the statistics if any.
                 double rows = tuples > 0 ? tuples : pages * 8.0;
-                double percent = Math.min(100.0, Math.max(0.000_1, 100.0 * 2 * wanted / rows));
+                double percent = Math.min(100.0, Math.max(0.000_1, 100.0 * Math.max(2.0 * wanted / rows,
+                        (double) wanted / pages)));
+                java.util.Random random = new java.util.Random(pages * 31 + tuples);
+                long seen = 0;
+                c.setAutoCommit(false);
                 try (PreparedStatement ps = prepare(c, sql.sampleKeys(table))) {
                     ps.setDouble(1, percent);
-                    ps.setInt(2, wanted * 4);
+                    ps.setFetchSize(1000);
                     try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            samples.add(new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2))));
+                        // A reservoir sample of the sampled pages' keys, read as they stream.
+                        while (rs.next() && seen < 64L * wanted) {
+                            seen++;
+                            Key k = new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2)));
+                            if (samples.size() < wanted) {
+                                samples.add(k);
+                            } else {
+                                long j = (long) (random.nextDouble() * seen);
+                                if (j < wanted) {
+                                    samples.set((int) j, k);
+                                }
+                            }
                         }
                     }
-                }
-                if (samples.size() > wanted) {
-                    java.util.Collections.shuffle(samples, new java.util.Random(samples.size()));
-                    samples = new ArrayList<>(samples.subList(0, wanted));
+                } finally {
+                    endTransactionQuietly(c);
                 }
             }
             List<String> positions = new ArrayList<>(segments);

@@ -226,9 +226,9 @@ final class Sql {
     static final String TABLE_SIZE = "SELECT c.reltuples::bigint, pg_relation_size(c.oid) / current_setting('block_size')::int "
             + "FROM pg_class c WHERE c.oid = ?::regclass";
 
-    /** Keys of a sample of whole pages ({@code TABLESAMPLE SYSTEM}): percent, limit. Reads only the sampled pages. */
+    /** Keys of a sample of whole pages ({@code TABLESAMPLE SYSTEM}): percent. Reads only the sampled pages. */
     String sampleKeys(String store) {
-        return "SELECT pk, sk FROM " + itemTable(store) + " TABLESAMPLE SYSTEM (?) LIMIT ?";
+        return "SELECT pk, sk FROM " + itemTable(store) + " TABLESAMPLE SYSTEM (?)";
     }
 
     /**

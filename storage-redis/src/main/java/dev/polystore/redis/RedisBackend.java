@@ -23,7 +23,6 @@ import dev.polystore.spi.RawPage;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
 import dev.polystore.spi.WriteOp;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -346,7 +345,7 @@ final class RedisBackend implements StorageBackend {
     // ------------------------------------------------------------------ scan and import
 
     /** Keys one {@code SCAN} call asks a node to look at. */
-    static final int SCAN_COUNT = 500;
+    static final int SCAN_COUNT = 100;
     /** Most {@code SCAN} calls one page makes before it returns (possibly empty, with a position). */
     static final int SCANS_PER_PAGE = 32;
     /** Items and payload bytes one import script carries at most. */
@@ -389,16 +388,21 @@ final class RedisBackend implements StorageBackend {
 
     /**
      * A scan position: segment {@code segment} of {@code total} takes the partitions whose
-     * partition key's CRC-32 is {@code segment} modulo {@code total}; it walks the upstream nodes
-     * in label order, each with {@code SCAN} from {@code cursor} (the cursor whose batch is being
-     * read), and within a batch the partitions in byte order: those up to {@code pk} are done
-     * ({@code pkDone}), or {@code pk} is read on after {@code afterSk} (null: from its start).
-     * {@code node} null: not begun; {@code runId}: the node's {@code run_id} when the segment
-     * reached it (a cursor means nothing to a restarted server).
+     * partition key's CRC-32 is {@code segment} modulo {@code total}. It walks the upstream nodes
+     * in label order ({@code node}; null: not begun), each with {@code SCAN}: {@code cursor} is
+     * the cursor to ask next (null: that node's pass is finished), {@code pending} the partitions
+     * of the last batch not yet read, in byte order, the first read on after {@code afterSk}
+     * (null: from its start). A batch is read from Redis once and then carried in the position,
+     * so resuming never asks {@code SCAN} for the same cursor twice. {@code runId}: the node's
+     * {@code run_id} when the segment reached it (a cursor means nothing to a restarted server).
      */
-    record ScanPosition(int segment, int total, String node, String runId, String cursor, String pk, String afterSk,
-                        boolean pkDone) {
+    record ScanPosition(int segment, int total, String node, String runId, String cursor, List<String> pending,
+                        String afterSk) {
         static final String PREFIX = "redis1.";
+
+        ScanPosition {
+            pending = List.copyOf(pending);
+        }
 
         String encode() {
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64);
@@ -407,10 +411,12 @@ final class RedisBackend implements StorageBackend {
                 out.writeInt(total);
                 writeOptional(out, node);
                 writeOptional(out, runId);
-                out.writeUTF(cursor);
-                writeOptional(out, pk);
+                writeOptional(out, cursor);
+                out.writeInt(pending.size());
+                for (String pk : pending) {
+                    out.writeUTF(pk);
+                }
                 writeOptional(out, afterSk);
-                out.writeBoolean(pkDone);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -424,8 +430,20 @@ final class RedisBackend implements StorageBackend {
             }
             try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
                     java.util.Base64.getUrlDecoder().decode(position.substring(PREFIX.length()))))) {
-                ScanPosition p = new ScanPosition(in.readInt(), in.readInt(), readOptional(in), readOptional(in),
-                        in.readUTF(), readOptional(in), readOptional(in), in.readBoolean());
+                int segment = in.readInt();
+                int total = in.readInt();
+                String node = readOptional(in);
+                String runId = readOptional(in);
+                String cursor = readOptional(in);
+                int n = in.readInt();
+                if (n < 0 || n > SCAN_COUNT * 100) {
+                    throw new java.io.IOException("inconsistent fields");
+                }
+                List<String> pending = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    pending.add(in.readUTF());
+                }
+                ScanPosition p = new ScanPosition(segment, total, node, runId, cursor, pending, readOptional(in));
                 if (in.read() != -1 || p.total < 1 || p.segment < 0 || p.segment >= p.total) {
                     throw new java.io.IOException("inconsistent fields");
                 }
@@ -447,16 +465,24 @@ final class RedisBackend implements StorageBackend {
             return in.readBoolean() ? in.readUTF() : null;
         }
 
+        /** At the start of {@code node}'s pass. */
         ScanPosition at(String node, String runId) {
-            return new ScanPosition(segment, total, node, runId, "0", null, null, false);
+            return new ScanPosition(segment, total, node, runId, "0", List.of(), null);
         }
 
-        ScanPosition batch(String cursor) {
-            return new ScanPosition(segment, total, node, runId, cursor, null, null, false);
+        /** A batch read: ask {@code next} next (null: the pass is finished), read {@code pks} first. */
+        ScanPosition batch(String next, List<String> pks) {
+            return new ScanPosition(segment, total, node, runId, next, pks, null);
         }
 
-        ScanPosition in(String pk, String afterSk, boolean done) {
-            return new ScanPosition(segment, total, node, runId, cursor, pk, afterSk, done);
+        /** The first pending partition read up to {@code sk}. */
+        ScanPosition after(String sk) {
+            return new ScanPosition(segment, total, node, runId, cursor, pending, sk);
+        }
+
+        /** The first pending partition done. */
+        ScanPosition nextPartition() {
+            return new ScanPosition(segment, total, node, runId, cursor, pending.subList(1, pending.size()), null);
         }
 
         /** No keys: positions are data. */
@@ -481,7 +507,7 @@ final class RedisBackend implements StorageBackend {
         }
         List<String> positions = new ArrayList<>(segments);
         for (int i = 0; i < segments; i++) {
-            positions.add(new ScanPosition(i, segments, null, null, "0", null, null, false).encode());
+            positions.add(new ScanPosition(i, segments, null, null, "0", List.of(), null).encode());
         }
         return CompletableFuture.completedFuture(new ScanPlan(positions, -1));
     }
@@ -571,40 +597,15 @@ final class RedisBackend implements StorageBackend {
                 return scanStep(table, pos, page, now);
             });
         }
-        if (pos.pk() != null && !pos.pkDone()) {
-            String pk = pos.pk();
-            return partition(table, pk, pos.afterSk(), page, now).thenCompose(resume -> resume != null
-                    ? CompletableFuture.completedFuture(page.page(pos.in(pk, resume.isEmpty() ? pos.afterSk() : resume, false)))
-                    : scanStep(table, pos.in(pk, null, true), page, now));
-        }
-        if (page.full() || page.scans >= SCANS_PER_PAGE) {
-            return CompletableFuture.completedFuture(page.page(pos));
-        }
-        page.scans++;
-        Connections.Node current = node;
-        ScanArgs args = ScanArgs.Builder.matches(layout.indexPattern(table)).limit(SCAN_COUNT);
-        return read(() -> current.commands().scan(ScanCursor.of(pos.cursor()), args)).thenCompose(c -> {
-            List<String> pks = new ArrayList<>();
-            for (byte[] key : c.getKeys()) {
-                Layout.Index index = layout.parseIndex(key);
-                if (index != null && index.table().equals(table) && segmentOf(index.pk(), pos.total()) == pos.segment()
-                        && (pos.pk() == null || SortKeys.compare(index.pk(), pos.pk()) > 0)) {
-                    pks.add(index.pk());
-                }
+        if (!pos.pending().isEmpty()) {
+            if (page.full()) {
+                return CompletableFuture.completedFuture(page.page(pos));
             }
-            pks.sort(SortKeys::compare);
-            return batch(table, pos, pks, 0, c, nodes, page, now);
-        });
-    }
-
-    /** Reads the partitions of one SCAN batch in byte order, then moves to the next cursor or node. */
-    private CompletableFuture<ScanPage> batch(String table, ScanPosition pos, List<String> pks, int index,
-                                             KeyScanCursor<byte[]> cursor, List<Connections.Node> nodes, PageSoFar page,
-                                             long now) {
-        if (index == pks.size()) {
-            if (!cursor.isFinished()) {
-                return scanStep(table, pos.batch(cursor.getCursor()), page, now);
-            }
+            return partition(table, pos.pending().get(0), pos.afterSk(), page, now).thenCompose(resume -> resume != null
+                    ? CompletableFuture.completedFuture(page.page(resume.isEmpty() ? pos : pos.after(resume)))
+                    : scanStep(table, pos.nextPartition(), page, now));
+        }
+        if (pos.cursor() == null) {
             Connections.Node next = null;
             for (Connections.Node n : nodes) {
                 if (n.label().compareTo(pos.node()) > 0) {
@@ -618,13 +619,22 @@ final class RedisBackend implements StorageBackend {
             Connections.Node to = next;
             return runId(to).thenCompose(id -> scanStep(table, pos.at(to.label(), id), page, now));
         }
-        if (page.full()) {
-            return CompletableFuture.completedFuture(page.page(index == 0 ? pos : pos.in(pks.get(index - 1), null, true)));
+        if (page.full() || page.scans >= SCANS_PER_PAGE) {
+            return CompletableFuture.completedFuture(page.page(pos));
         }
-        String pk = pks.get(index);
-        return partition(table, pk, null, page, now).thenCompose(resume -> resume != null
-                ? CompletableFuture.completedFuture(page.page(pos.in(pk, resume.isEmpty() ? null : resume, false)))
-                : batch(table, pos.in(pk, null, true), pks, index + 1, cursor, nodes, page, now));
+        page.scans++;
+        Connections.Node current = node;
+        ScanArgs args = ScanArgs.Builder.matches(layout.indexPattern(table)).limit(SCAN_COUNT);
+        return read(() -> current.commands().scan(ScanCursor.of(pos.cursor()), args)).thenCompose(c -> {
+            java.util.TreeSet<String> pks = new java.util.TreeSet<>(SortKeys::compare);
+            for (byte[] key : c.getKeys()) {
+                Layout.Index index = layout.parseIndex(key);
+                if (index != null && index.table().equals(table) && segmentOf(index.pk(), pos.total()) == pos.segment()) {
+                    pks.add(index.pk());
+                }
+            }
+            return scanStep(table, pos.batch(c.isFinished() ? null : c.getCursor(), new ArrayList<>(pks)), page, now);
+        });
     }
 
     /**
