@@ -87,6 +87,23 @@ final class CliFixture {
                 + "bulk_call_timeout_ms = 120000\nbulk_call_attempt_timeout_ms = 30000\n");
     }
 
+    static Path postgresConfig(Path dir, String name, dev.polystore.testkit.postgres.PostgresServer server, String prefix) {
+        try {
+            server.createDatabase("polystore_cli", "");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not create the test database", e);
+        }
+        return write(dir.resolve(name + ".toml"), "[storage]\nbackend = \"postgres\"\n\n[storage.postgres]\n"
+                + "url = \"" + server.jdbcUrl("polystore_cli") + "\"\nuser = \"" + server.user() + "\"\n"
+                + (server.password().isEmpty() ? "" : "password = \"" + server.password() + "\"\n")
+                + "table_prefix = \"" + prefix + "\"\ncreate_tables = true\npool_size = 4\n");
+    }
+
+    static Path redisConfig(Path dir, String name, String uri, String prefix) {
+        return write(dir.resolve(name + ".toml"), "[storage]\nbackend = \"redis\"\n\n[storage.redis]\n"
+                + "uri = \"" + uri + "\"\nkey_prefix = \"" + prefix + "\"\n");
+    }
+
     static Path write(Path file, String text) {
         try {
             Files.writeString(file, text);

@@ -20,6 +20,8 @@ import dev.polystore.migration.StoredItem;
 import dev.polystore.spi.ForwardingStorageBackend;
 import dev.polystore.spi.ScanPage;
 import dev.polystore.testkit.dynamodb.DynamoDbLocalExtension;
+import dev.polystore.testkit.postgres.EmbeddedPostgresExtension;
+import dev.polystore.testkit.redis.RedisServerExtension;
 import dev.polystore.testkit.reliability.ExoticKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,13 +44,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code polystore} command end to end between memory, SQLite and DynamoDB Local: copy,
+ * The {@code polystore} command end to end between memory, SQLite, DynamoDB Local, PostgreSQL
+ * (embedded) and Redis (the embedded-redis binary): copy,
  * verify, export and import with exotic keys, a 400 KB item, versions above 1 and expiry; resume
  * after a failure; bad input as exit code 3 with nothing written.
  */
 class PolystoreCommandTest {
     @RegisterExtension
     static final DynamoDbLocalExtension DYNAMODB = new DynamoDbLocalExtension();
+    @RegisterExtension
+    static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+    @RegisterExtension
+    static final RedisServerExtension REDIS = new RedisServerExtension();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -65,6 +72,14 @@ class PolystoreCommandTest {
 
     private Path dynamo(String name) {
         return CliFixture.dynamoConfig(dir, name, DYNAMODB.endpoint(), "cli" + run + name + "_");
+    }
+
+    private Path postgres(String name) {
+        return CliFixture.postgresConfig(dir, name, POSTGRES.server(), "c" + run.substring(0, 6) + name + "_");
+    }
+
+    private Path redis(String name) {
+        return CliFixture.redisConfig(dir, name, REDIS.uri(), "cli" + run + name + ":");
     }
 
     /** Writes the data set into {@code store} on the storage {@code config} opens; returns key → item as stored. */
@@ -155,6 +170,36 @@ class PolystoreCommandTest {
     @DisplayName("copy SQLite -> DynamoDB Local, then verify: 0 differences")
     void sqliteToDynamo() {
         copyAndVerify(CliFixture.sqliteConfig(dir, "a"), dynamo("b"));
+    }
+
+    @Test
+    @DisplayName("copy SQLite -> PostgreSQL, then verify: 0 differences, versions and expiry kept")
+    void sqliteToPostgres() {
+        copyAndVerify(CliFixture.sqliteConfig(dir, "a"), postgres("b"));
+    }
+
+    @Test
+    @DisplayName("copy PostgreSQL -> DynamoDB Local, then verify: 0 differences, versions and expiry kept")
+    void postgresToDynamo() {
+        copyAndVerify(postgres("a"), dynamo("b"));
+    }
+
+    @Test
+    @DisplayName("copy PostgreSQL -> Redis, then verify: 0 differences, versions and expiry kept")
+    void postgresToRedis() {
+        copyAndVerify(postgres("a"), redis("b"));
+    }
+
+    @Test
+    @DisplayName("copy Redis -> SQLite, then verify: 0 differences, versions and expiry kept")
+    void redisToSqlite() {
+        copyAndVerify(redis("a"), CliFixture.sqliteConfig(dir, "b"));
+    }
+
+    @Test
+    @DisplayName("copy PostgreSQL -> PostgreSQL (another table prefix), then verify: 0 differences")
+    void postgresToPostgres() {
+        copyAndVerify(postgres("a"), postgres("b"));
     }
 
     @Test

@@ -13,7 +13,8 @@ import dev.polystore.Key;
 import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
-import dev.polystore.ValidationException;
+import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.ImportOutcome;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.KeySegment;
@@ -127,6 +128,7 @@ final class PostgresBackend implements StorageBackend {
             .batch(MAX_BATCH_GET, MAX_BATCH_WRITE)
             .expiry()
             .scan()
+            .importItems()
             .build();
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final ThreadLocal<PostgresBackend> CALLBACK_OWNER = new ThreadLocal<>();
@@ -566,161 +568,6 @@ final class PostgresBackend implements StorageBackend {
                     }
                 }
                 return items;
-            }
-        }, null);
-    }
-
-    // ------------------------------------------------------------------ scan (Capability.SCAN)
-
-    /** The tag of this backend's scan positions. */
-    private static final String SCAN_TAG = "postgres";
-    /** Keys sampled per segment to place the boundaries. */
-    private static final int SAMPLES_PER_SEGMENT = 16;
-    private static final int MAX_SAMPLES = 20_000;
-
-    /** The stores of this schema and prefix, from the table registry, sorted by name. */
-    @Override
-    public CompletableFuture<List<String>> listTables() {
-        return submit(() -> "list the stores", (c, now, attempt) -> {
-            List<String> names = new ArrayList<>();
-            try (PreparedStatement ps = prepare(c, "SELECT name FROM " + sql.tablesTable() + " ORDER BY name");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (TableNames.isValid(rs.getString(1))) {
-                        names.add(rs.getString(1));
-                    }
-                }
-            }
-            return names;
-        }, null);
-    }
-
-    /**
-     * Splits the table by key without reading it: the planner's row estimate
-     * ({@code pg_class.reltuples}) sizes a {@code TABLESAMPLE SYSTEM} of about
-     * {@value #SAMPLES_PER_SEGMENT} keys per segment (whole pages picked at random, not a read of
-     * the table), whose quantiles are the boundaries; the segments are then key ranges on the
-     * primary key ({@link KeySegment}).
-     */
-    @Override
-    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
-        if (segments < 1 || segments > 10_000) {
-            return CompletableFuture.failedFuture(new ValidationException("segments must be 1 to 10000, got " + segments));
-        }
-        try {
-            TableNames.require(table);
-        } catch (StoreException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return submit(() -> "plan a scan of store '" + table + "'", (c, now, attempt) -> {
-            long estimate = -1;
-            try (PreparedStatement ps = prepare(c, "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
-                ps.setString(1, sql.itemTable(table));
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        estimate = rs.getLong(1);
-                    } else {
-                        estimate = 0;
-                    }
-                }
-            }
-            List<Key> samples = new ArrayList<>();
-            if (segments > 1 && Schema.exists(c, settings.schema(), sql.tableName(table))) {
-                int want = (int) Math.min((long) segments * SAMPLES_PER_SEGMENT, MAX_SAMPLES);
-                double percent = estimate > 0 ? Math.min(100.0, Math.max(0.001, 100.0 * want * 2 / estimate)) : 100.0;
-                try (PreparedStatement ps = prepare(c, "SELECT pk, sk FROM " + sql.itemTable(table)
-                        + " TABLESAMPLE SYSTEM (?) LIMIT ?")) {
-                    ps.setDouble(1, percent);
-                    ps.setInt(2, want * 4);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            samples.add(new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2))));
-                        }
-                    }
-                }
-            }
-            List<String> positions = new ArrayList<>(segments);
-            for (KeySegment s : KeySegment.split(SCAN_TAG, KeySegment.quantiles(samples, segments), segments)) {
-                positions.add(s.encode());
-            }
-            return new ScanPlan(positions, estimate < 0 ? -1 : estimate);
-        }, null);
-    }
-
-    /**
-     * One page of a segment: rows of the key range after the position in key order, one statement
-     * on a pooled connection; expired rows (and transaction placeholders) are passed over and
-     * counted.
-     */
-    @Override
-    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
-        KeySegment segment;
-        try {
-            segment = KeySegment.decode(position, SCAN_TAG);
-        } catch (StoreException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        if (limit < 1 || limit > 1000) {
-            return CompletableFuture.failedFuture(new ValidationException("scan page limit must be 1 to 1000, got " + limit));
-        }
-        if (segment.empty()) {
-            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
-        }
-        return submit(() -> "scan store '" + table + "'", (c, now, attempt) -> {
-            Key start = segment.after() != null ? segment.after() : segment.from();
-            StringBuilder q = new StringBuilder("SELECT pk, sk, version, expires_at, payload FROM ")
-                    .append(sql.itemTable(table)).append(" WHERE true");
-            if (start != null) {
-                q.append(segment.after() != null ? " AND (pk, sk) > (?, ?)" : " AND (pk, sk) >= (?, ?)");
-            }
-            if (segment.to() != null) {
-                q.append(" AND (pk, sk) < (?, ?)");
-            }
-            q.append(" ORDER BY pk, sk LIMIT ?");
-            try (PreparedStatement ps = prepare(c, q.toString())) {
-                int i = 1;
-                if (start != null) {
-                    ps.setBytes(i++, SortKeys.utf8(start.pk()));
-                    ps.setBytes(i++, SortKeys.utf8(start.sk()));
-                }
-                if (segment.to() != null) {
-                    ps.setBytes(i++, SortKeys.utf8(segment.to().pk()));
-                    ps.setBytes(i++, SortKeys.utf8(segment.to().sk()));
-                }
-                ps.setInt(i, limit + 1);
-                long nowSeconds = now.getEpochSecond();
-                List<RawItem> items = new ArrayList<>(Math.min(limit, 256));
-                int rows = 0;
-                int expired = 0;
-                long bytes = 0;
-                Key last = null;
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (rows == limit || bytes >= ScanPage.MAX_BYTES) {
-                            return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
-                        }
-                        Key key = new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2)));
-                        long expires = rs.getLong(4);
-                        boolean never = rs.wasNull();
-                        if (!never && expires <= nowSeconds) {
-                            rows++;
-                            last = key;
-                            expired++;
-                            continue;
-                        }
-                        byte[] payload = rs.getBytes(5);
-                        if (!items.isEmpty() && bytes + payload.length > ScanPage.MAX_BYTES) {
-                            return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
-                        }
-                        rows++;
-                        last = key;
-                        if (!items.isEmpty()) {
-                            bytes += payload.length;
-                        }
-                        items.add(new RawItem(key, payload, rs.getLong(3), never ? null : Instant.ofEpochSecond(expires)));
-                    }
-                }
-                return new ScanPage(items, null, expired);
             }
         }, null);
     }
@@ -1356,6 +1203,300 @@ final class PostgresBackend implements StorageBackend {
         }
     }
 
+    // ------------------------------------------------------------------ scan and import
+
+    /** The tag of this backend's scan positions. */
+    private static final String SCAN_TAG = "postgres";
+    /** Keys sampled per segment to place the boundaries, and at most in all. */
+    private static final int SAMPLES_PER_SEGMENT = 16;
+    private static final int MAX_SAMPLES = 20_000;
+    /** Rows a scan fetches from the server at a time: bounds the driver's buffer with 400 KB items. */
+    private static final int SCAN_FETCH_ROWS = 16;
+
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return submit(() -> "list the stores", (c, now, attempt) -> {
+            List<String> names = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, Sql.LIST_TABLES)) {
+                ps.setInt(1, settings.tablePrefix().length() + 1);
+                ps.setString(2, settings.schema());
+                ps.setString(3, settings.tablePrefix());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String name = rs.getString(1);
+                        if (TableNames.isValid(name)) {
+                            names.add(name);
+                        }
+                    }
+                }
+            }
+            names.sort(null);
+            return names;
+        }, null);
+    }
+
+    /**
+     * Splits the table into key ranges without reading it: the catalogue gives its size, a
+     * {@code TABLESAMPLE SYSTEM} of about {@value #SAMPLES_PER_SEGMENT} whole pages per segment
+     * (all of a small table's) gives keys, streamed through a cursor into a reservoir of that many,
+     * and their quantiles are the boundaries ({@link KeySegment}). Only the sampled pages are
+     * read; a sample that misses only makes the segments uneven, never wrong.
+     */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        return submit(() -> "plan a scan of store '" + table + "'", (c, now, attempt) -> {
+            long tuples;
+            long pages;
+            try (PreparedStatement ps = prepare(c, Sql.TABLE_SIZE)) {
+                ps.setString(1, sql.itemTable(table));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    tuples = rs.getLong(1);
+                    pages = rs.getLong(2);
+                }
+            }
+            List<Key> samples = new ArrayList<>();
+            if (segments > 1 && pages > 0) {
+                int wanted = Math.min(segments * SAMPLES_PER_SEGMENT, MAX_SAMPLES);
+                // About `wanted` pages (keys on one page are neighbours: one page is one sample's worth of
+                // spread) and at least 2 x `wanted` rows; rows per page from the statistics if any.
+                double rows = tuples > 0 ? tuples : pages * 8.0;
+                double percent = Math.min(100.0, Math.max(0.000_1, 100.0 * Math.max(2.0 * wanted / rows,
+                        (double) wanted / pages)));
+                java.util.Random random = new java.util.Random(pages * 31 + tuples);
+                long seen = 0;
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = prepare(c, sql.sampleKeys(table))) {
+                    ps.setDouble(1, percent);
+                    ps.setFetchSize(1000);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        // A reservoir sample of the sampled pages' keys, read as they stream.
+                        while (rs.next() && seen < 64L * wanted) {
+                            seen++;
+                            Key k = new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2)));
+                            if (samples.size() < wanted) {
+                                samples.add(k);
+                            } else {
+                                long j = (long) (random.nextDouble() * seen);
+                                if (j < wanted) {
+                                    samples.set((int) j, k);
+                                }
+                            }
+                        }
+                    }
+                } finally {
+                    endTransactionQuietly(c);
+                }
+            }
+            List<String> positions = new ArrayList<>(segments);
+            for (KeySegment s : KeySegment.split(SCAN_TAG, KeySegment.quantiles(samples, segments), segments)) {
+                positions.add(s.encode());
+            }
+            return new ScanPlan(positions, pages == 0 ? 0 : tuples > 0 ? tuples : -1);
+        }, null);
+    }
+
+    /**
+     * One page of a key-range segment: one statement in key order on the primary key's index, read
+     * {@value #SCAN_FETCH_ROWS} rows at a time through a cursor (a read-only transaction), so a page
+     * of 400 KB items never sits in the driver's memory at once. Expired rows are passed over (their
+     * payload is not sent); transaction placeholders are passed over without being counted.
+     */
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        KeySegment segment;
+        try {
+            segment = KeySegment.decode(position, SCAN_TAG);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (segment.empty()) {
+            return closed.get() ? closedFuture() : CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
+        }
+        return submit(() -> "scan store '" + table + "'", (c, now, attempt) -> {
+            Key start = segment.after() != null ? segment.after() : segment.from();
+            boolean inclusive = segment.after() == null;
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = prepare(c, sql.scanPage(table, start != null, inclusive, segment.to() != null))) {
+                long nowSeconds = now.getEpochSecond();
+                int i = 1;
+                ps.setLong(i++, nowSeconds);
+                if (start != null) {
+                    ps.setBytes(i++, SortKeys.utf8(start.pk()));
+                    ps.setBytes(i++, SortKeys.utf8(start.sk()));
+                }
+                if (segment.to() != null) {
+                    ps.setBytes(i++, SortKeys.utf8(segment.to().pk()));
+                    ps.setBytes(i++, SortKeys.utf8(segment.to().sk()));
+                }
+                ps.setLong(i, (long) limit + 1);
+                ps.setFetchSize(SCAN_FETCH_ROWS);
+                List<RawItem> items = new ArrayList<>(Math.min(limit, 256));
+                int rows = 0;
+                int expired = 0;
+                long bytes = 0;
+                Key last = null;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (rows == limit || bytes >= ScanPage.MAX_BYTES) {
+                            return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
+                        }
+                        Key key = new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2)));
+                        long version = rs.getLong(3);
+                        Instant expires = expiry(rs, 4);
+                        byte[] payload = rs.getBytes(5);
+                        if (payload == null) {
+                            rows++;
+                            last = key;
+                            if (version != PLACEHOLDER_VERSION) {
+                                expired++;
+                            }
+                            continue;
+                        }
+                        if (!items.isEmpty() && bytes + payload.length > ScanPage.MAX_BYTES) {
+                            // Too large for this page: the next one starts with it.
+                            return new ScanPage(items, segment.resumeAfter(last).encode(), expired);
+                        }
+                        rows++;
+                        last = key;
+                        items.add(new RawItem(key, payload, version, expires));
+                        bytes += payload.length;
+                    }
+                }
+                return new ScanPage(items, null, expired);
+            } finally {
+                endTransactionQuietly(c);
+            }
+        }, null);
+    }
+
+    /**
+     * Imports in statements of at most {@value #MAX_BATCH_WRITE} items and
+     * {@link #MAX_STATEMENT_BYTES} of payload, keys in byte order (no deadlocks with batches and
+     * transactions), each in a transaction of its own: one {@code INSERT … SELECT … FROM unnest(…)
+     * ON CONFLICT … DO UPDATE} that writes each item's own version and expiry, with
+     * {@link ImportMode#IF_NEWER} only {@code WHERE} the row there is older or expired (decided by
+     * the row lock the statement takes), then a read of the kept rows' versions under the same
+     * locks, then {@code COMMIT}. A statement that fails is the outcome of its items only.
+     */
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        List<RawItem> copy = List.copyOf(items);
+        TableSqlRef ref = new TableSqlRef(table);
+        return submit(() -> "import " + copy.size() + " items into store '" + table + "'", (c, now, attempt) -> {
+            Sql.TableSql t = ref.get();
+            ImportOutcome[] outcomes = new ImportOutcome[copy.size()];
+            List<Integer> order = new ArrayList<>(copy.size());
+            for (int i = 0; i < copy.size(); i++) {
+                if (copy.get(i).expiredAt(now)) {
+                    outcomes[i] = ImportOutcome.expired();
+                } else {
+                    order.add(i);
+                }
+            }
+            order.sort((a, b) -> KeySegment.compare(copy.get(a).key(), copy.get(b).key()));
+            int from = 0;
+            while (from < order.size()) {
+                int to = from;
+                long bytes = 0;
+                while (to < order.size() && to - from < MAX_BATCH_WRITE
+                        && (to == from || bytes + copy.get(order.get(to)).payload().length <= MAX_STATEMENT_BYTES)) {
+                    bytes += copy.get(order.get(to)).payload().length;
+                    to++;
+                }
+                List<Integer> part = order.subList(from, to);
+                importPart(c, t, table, copy, part, mode, now, outcomes);
+                from = to;
+            }
+            return List.of(outcomes);
+        }, null);
+    }
+
+    private void importPart(Connection c, Sql.TableSql t, String table, List<RawItem> items, List<Integer> part,
+                            ImportMode mode, Instant now, ImportOutcome[] outcomes) {
+        int n = part.size();
+        byte[][] pks = new byte[n][];
+        byte[][] sks = new byte[n][];
+        Long[] versions = new Long[n];
+        Long[] expiries = new Long[n];
+        byte[][] payloads = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            RawItem item = items.get(part.get(i));
+            pks[i] = SortKeys.utf8(item.key().pk());
+            sks[i] = SortKeys.utf8(item.key().sk());
+            versions[i] = item.version();
+            expiries[i] = item.expiresAt() == null ? null : item.expiresAt().getEpochSecond();
+            payloads[i] = item.payload();
+        }
+        boolean sent = false;
+        try {
+            c.setAutoCommit(false);
+            try {
+                Set<Key> written = new java.util.HashSet<>();
+                try (PreparedStatement ps = prepare(c, mode == ImportMode.IF_NEWER ? t.importIfNewer : t.importOverwrite)) {
+                    ps.setBytes(1, tokens.next());
+                    ps.setArray(2, c.createArrayOf("bytea", pks));
+                    ps.setArray(3, c.createArrayOf("bytea", sks));
+                    ps.setArray(4, c.createArrayOf("int8", versions));
+                    ps.setArray(5, c.createArrayOf("int8", expiries));
+                    ps.setArray(6, c.createArrayOf("bytea", payloads));
+                    if (mode == ImportMode.IF_NEWER) {
+                        ps.setLong(7, now.getEpochSecond());
+                        sent = true;
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                written.add(new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2))));
+                            }
+                        }
+                    } else {
+                        sent = true;
+                        int count = ps.executeUpdate();
+                        if (count != n) {
+                            throw new SQLException("an import of " + n + " items wrote " + count + " rows");
+                        }
+                        part.forEach(i -> written.add(items.get(i).key()));
+                    }
+                }
+                Map<Key, Long> kept = new HashMap<>();
+                if (written.size() < n) {
+                    List<Key> rest = new ArrayList<>();
+                    part.forEach(i -> {
+                        if (!written.contains(items.get(i).key())) {
+                            rest.add(items.get(i).key());
+                        }
+                    });
+                    try (PreparedStatement ps = prepare(c, t.readVersions)) {
+                        ps.setArray(1, byteaArray(c, rest, true));
+                        ps.setArray(2, byteaArray(c, rest, false));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                kept.put(new Key(utf8(rs.getBytes(1)), utf8(rs.getBytes(2))), rs.getLong(3));
+                            }
+                        }
+                    }
+                }
+                c.commit();
+                for (int i : part) {
+                    RawItem item = items.get(i);
+                    Long v = kept.get(item.key());
+                    outcomes[i] = written.contains(item.key()) ? ImportOutcome.written()
+                            : ImportOutcome.kept(v == null || v < 1 ? item.version() : v);
+                }
+            } finally {
+                endTransactionQuietly(c);
+            }
+        } catch (SQLException e) {
+            String what = "import " + n + " items into store '" + table + "'";
+            StoreException failure = sent && PgErrors.connectionLost(e) && !PgErrors.noConnection(e)
+                    ? errors.unknown(what, null, e, "the connection was lost before the commit was confirmed; an import "
+                    + "is idempotent: import the items again")
+                    : errors.map(what, e);
+            for (int i : part) {
+                outcomes[i] = ImportOutcome.failed(failure);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Resolves a table's statements lazily on the worker (never on the caller). */
@@ -1402,6 +1543,18 @@ final class PostgresBackend implements StorageBackend {
 
     private static String utf8(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Rolls back what is left of a transaction and returns to autocommit; a broken connection is the pool's to drop. */
+    private static void endTransactionQuietly(Connection c) {
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            LOG.debug("Ending a transaction failed: {}", e.getMessage());
+        }
     }
 
     private static void rollbackQuietly(Connection c) {

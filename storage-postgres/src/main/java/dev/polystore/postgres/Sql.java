@@ -148,6 +148,20 @@ final class Sql {
         final String readTokens;
         /** now, limit → count: deletes up to limit expired rows, skipping rows others have locked. */
         final String purge;
+        /**
+         * wt, pks[], sks[], versions[], expiries[], payloads[] → pk, sk of the rows written: an
+         * import that keeps each item's version and expiry, over whatever is there.
+         */
+        final String importOverwrite;
+        /**
+         * As {@link #importOverwrite}, then now: writes only over no row, an expired row (or a
+         * transaction's placeholder) or a lower version. The conflicting row is locked whether
+         * or not it is written, so a read of the kept rows in the same transaction sees the
+         * version the decision was made on.
+         */
+        final String importIfNewer;
+        /** pks[], sks[] → pk, sk, version, expires_at (every row, live or not). */
+        final String readVersions;
 
         TableSql(String t) {
             this.table = t;
@@ -184,7 +198,64 @@ final class Sql {
             readTokens = "SELECT t.pk, t.sk, t.wt FROM " + t + " t JOIN " + keys + " ON t.pk = k.pk AND t.sk = k.sk";
             purge = "DELETE FROM " + t + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + t
                     + " WHERE expires_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED))";
+            importOverwrite = "INSERT INTO " + t + " AS o (" + COLUMNS + ") SELECT u.pk, u.sk, u.v, u.e, ?, u.p FROM "
+                    + "unnest(?::bytea[], ?::bytea[], ?::int8[], ?::int8[], ?::bytea[]) AS u(pk, sk, v, e, p) "
+                    + "ON CONFLICT (pk, sk) DO UPDATE SET version = EXCLUDED.version, expires_at = EXCLUDED.expires_at, "
+                    + "wt = EXCLUDED.wt, payload = EXCLUDED.payload";
+            importIfNewer = importOverwrite + " WHERE o.version < EXCLUDED.version OR (o.expires_at IS NOT NULL "
+                    + "AND o.expires_at <= ?) RETURNING pk, sk";
+            readVersions = "SELECT t.pk, t.sk, t.version, t.expires_at FROM " + t + " t JOIN " + keys
+                    + " ON t.pk = k.pk AND t.sk = k.sk";
         }
+    }
+
+    /**
+     * The stores of this schema and prefix: tables named {@code <prefix><store>} that have an
+     * item table's columns (so tables a DBA created without registering them count too).
+     * Parameters: schema, prefix, prefix length + 1.
+     */
+    static final String LIST_TABLES = "SELECT substr(c.relname, ?) FROM pg_class c JOIN pg_namespace n "
+            + "ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND starts_with(c.relname, ?) "
+            + "AND (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+            + "AND a.attname IN ('pk', 'sk', 'version', 'expires_at', 'wt', 'payload')) = 6";
+
+    /**
+     * The cheap size of an item table, from the catalogue: {@code reltuples} (an estimate, -1 or
+     * 0 before the first VACUUM or ANALYZE) and its size in pages now. Parameter: the qualified table name.
+     */
+    static final String TABLE_SIZE = "SELECT c.reltuples::bigint, pg_relation_size(c.oid) / current_setting('block_size')::int "
+            + "FROM pg_class c WHERE c.oid = ?::regclass";
+
+    /** Keys of a sample of whole pages ({@code TABLESAMPLE SYSTEM}): percent. Reads only the sampled pages. */
+    String sampleKeys(String store) {
+        return "SELECT pk, sk FROM " + itemTable(store) + " TABLESAMPLE SYSTEM (?)";
+    }
+
+    /**
+     * One page of a scan segment, in key order over the primary key's index: rows with keys
+     * after the start (inclusive or not) and before the end, at most limit. An expired row's
+     * payload is not sent (only its length). Parameters: [start pk, sk], [end pk, sk], now, limit.
+     */
+    String scanPage(String store, boolean hasStart, boolean inclusive, boolean hasEnd) {
+        String key = store + "|scan" + (hasStart ? inclusive ? "i" : "x" : "") + (hasEnd ? "e" : "");
+        String cached = queries.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        StringBuilder q = new StringBuilder("SELECT pk, sk, version, expires_at, CASE WHEN ")
+                .append("expires_at IS NULL OR expires_at > ? THEN payload END FROM ").append(itemTable(store)).append(" WHERE true");
+        if (hasStart) {
+            q.append(inclusive ? " AND (pk, sk) >= (?, ?)" : " AND (pk, sk) > (?, ?)");
+        }
+        if (hasEnd) {
+            q.append(" AND (pk, sk) < (?, ?)");
+        }
+        q.append(" ORDER BY pk, sk LIMIT ?");
+        String sql = q.toString();
+        if (queries.size() < 10_000) {
+            queries.put(key, sql);
+        }
+        return sql;
     }
 
     /** A query's SQL and its parameters, in order (byte arrays and longs). */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The index contract on a real PostgreSQL (builds read through the scan, which
- * {@link PostgresMigrationContractTest} checks), and {@code Storage.unwrap} of a read-only data
+ * {@link PostgresMigrationTest} checks), and {@code Storage.unwrap} of a read-only data
  * source.
  */
 class PostgresIndexTest extends IndexContract {

@@ -52,12 +52,6 @@ abstract class Connections implements AutoCloseable {
     /** The upstream (master) nodes whose persistence settings count. */
     abstract List<Node> upstreams();
 
-    /**
-     * The nodes a whole-keyspace {@code SCAN} must visit, each with a stable id (the cluster node
-     * id; {@code master} for a standalone or Sentinel-managed server), sorted by id.
-     */
-    abstract List<Node> scanNodes();
-
     /** Closes the connection (commands still pending fail) and the client. */
     @Override
     public abstract void close();
@@ -168,11 +162,6 @@ abstract class Connections implements AutoCloseable {
         }
 
         @Override
-        List<Node> scanNodes() {
-            return upstreams();
-        }
-
-        @Override
         public void close() {
             try {
                 connection.close();
@@ -230,18 +219,6 @@ abstract class Connections implements AutoCloseable {
                             connection.getConnection(n.getNodeId()).async()));
                 }
             }
-            return nodes;
-        }
-
-        @Override
-        List<Node> scanNodes() {
-            List<Node> nodes = new ArrayList<>();
-            for (RedisClusterNode n : connection.getPartitions()) {
-                if (n.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-                    nodes.add(new Node(n.getNodeId(), connection.getConnection(n.getNodeId()).async()));
-                }
-            }
-            nodes.sort(java.util.Comparator.comparing(Node::label));
             return nodes;
         }
 

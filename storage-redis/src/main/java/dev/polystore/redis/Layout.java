@@ -80,6 +80,69 @@ final class Layout {
         return concat(tag, ("w:" + writeId).getBytes(StandardCharsets.US_ASCII));
     }
 
+    // ------------------------------------------------------------------ scans
+
+    /** A partition index key read back: the store and the partition key, or null if {@code key} is not one. */
+    record Index(String table, String pk) {
+    }
+
+    /**
+     * The {@code SCAN … MATCH} pattern of the partition indexes of {@code table} (or of every
+     * store, for null) under this prefix. Wider than the layout (a sort key may contain
+     * {@code }z:}); {@link #parseIndex} decides.
+     */
+    String indexPattern(String table) {
+        StringBuilder p = new StringBuilder();
+        for (char c : new String(prefix, StandardCharsets.UTF_8).toCharArray()) {
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                p.append('\\');
+            }
+            p.append(c);
+        }
+        return p.append("{*}z:").append(table == null ? "*" : table).toString();
+    }
+
+    /** The store and partition key of a partition index key of this prefix, or null if {@code key} is another key. */
+    Index parseIndex(byte[] key) {
+        if (key.length < prefix.length + 5) {
+            return null;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (key[i] != prefix[i]) {
+                return null;
+            }
+        }
+        if (key[prefix.length] != '{') {
+            return null;
+        }
+        int close = -1;
+        for (int i = prefix.length + 1; i < key.length; i++) {
+            if (key[i] == '}') {
+                close = i;
+                break;
+            }
+        }
+        if (close < 0 || close + 3 > key.length || key[close + 1] != 'z' || key[close + 2] != ':') {
+            return null;
+        }
+        String table = new String(key, close + 3, key.length - close - 3, StandardCharsets.UTF_8);
+        String escaped = new String(key, prefix.length + 1, close - prefix.length - 1, StandardCharsets.UTF_8);
+        StringBuilder pk = new StringBuilder(escaped.length());
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c == '%' && escaped.startsWith("%25", i)) {
+                pk.append('%');
+                i += 2;
+            } else if (c == '%' && escaped.startsWith("%7D", i)) {
+                pk.append('}');
+                i += 2;
+            } else {
+                pk.append(c);
+            }
+        }
+        return new Index(table, pk.toString());
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         byte[] out = new byte[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);

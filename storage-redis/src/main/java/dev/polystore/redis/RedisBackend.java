@@ -12,7 +12,10 @@ import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.ValidationException;
+import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.ImportOutcome;
 import dev.polystore.spi.QuerySpec;
+import dev.polystore.spi.SortKeys;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.RawPage;
 import dev.polystore.spi.ScanPage;
@@ -21,6 +24,8 @@ import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.TableNames;
 import dev.polystore.spi.WriteOp;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -96,7 +101,8 @@ final class RedisBackend implements StorageBackend {
         this.connections = connections;
         this.redis = connections.commands();
         this.layout = new Layout(settings.keyPrefix());
-        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.SCAN),
+        this.capabilities = new Capabilities(EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY,
+                Capability.SCAN, Capability.IMPORT),
                 MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE, !settings.cluster());
         this.recordTtl = ascii(settings.replayWindow().toMillis());
         this.grace = ascii(settings.expiryGrace().getSeconds());
@@ -337,6 +343,412 @@ final class RedisBackend implements StorageBackend {
                 + (index >= 0 ? " (transaction operation " + index + ")" : ""), op.key(), index, null);
     }
 
+    // ------------------------------------------------------------------ scan and import
+
+    /** Keys one {@code SCAN} call asks a node to look at. */
+    static final int SCAN_COUNT = 100;
+    /** Most {@code SCAN} calls one page makes before it returns (possibly empty, with a position). */
+    static final int SCANS_PER_PAGE = 32;
+    /** Items and payload bytes one import script carries at most. */
+    static final int IMPORT_SCRIPT_ITEMS = 100;
+    static final long IMPORT_SCRIPT_BYTES = 4L * 1024 * 1024;
+
+    /**
+     * Every store with at least one partition index under this prefix: a {@code SCAN} of each
+     * upstream node's key space (Redis keeps no list of them), for migration tools only.
+     */
+    @Override
+    public CompletableFuture<List<String>> listTables() {
+        return call("list the stores", false, null, () -> {
+            List<Connections.Node> nodes = connections.upstreams();
+            Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            List<CompletableFuture<Void>> each = new ArrayList<>();
+            for (Connections.Node n : nodes) {
+                each.add(listTables(n, ScanCursor.INITIAL, names));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<String> sorted = new ArrayList<>(names);
+                sorted.sort(null);
+                return sorted;
+            });
+        });
+    }
+
+    private CompletableFuture<Void> listTables(Connections.Node node, ScanCursor cursor, Set<String> names) {
+        ScanArgs args = ScanArgs.Builder.matches(layout.indexPattern(null)).limit(SCAN_COUNT);
+        return read(() -> node.commands().scan(cursor, args)).thenCompose(c -> {
+            for (byte[] key : c.getKeys()) {
+                Layout.Index index = layout.parseIndex(key);
+                if (index != null && TableNames.isValid(index.table())) {
+                    names.add(index.table());
+                }
+            }
+            return c.isFinished() ? CompletableFuture.completedFuture(null) : listTables(node, c, names);
+        });
+    }
+
+    /**
+     * A scan position: segment {@code segment} of {@code total} takes the partitions whose
+     * partition key's CRC-32 is {@code segment} modulo {@code total}. It walks the upstream nodes
+     * in label order ({@code node}; null: not begun), each with {@code SCAN}: {@code cursor} is
+     * the cursor to ask next (null: that node's pass is finished), {@code pending} the partitions
+     * of the last batch not yet read, in byte order, the first read on after {@code afterSk}
+     * (null: from its start). A batch is read from Redis once and then carried in the position,
+     * so resuming never asks {@code SCAN} for the same cursor twice. {@code runId}: the node's
+     * {@code run_id} when the segment reached it (a cursor means nothing to a restarted server).
+     */
+    record ScanPosition(int segment, int total, String node, String runId, String cursor, List<String> pending,
+                        String afterSk) {
+        static final String PREFIX = "redis1.";
+
+        ScanPosition {
+            pending = List.copyOf(pending);
+        }
+
+        String encode() {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64);
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                out.writeInt(segment);
+                out.writeInt(total);
+                writeOptional(out, node);
+                writeOptional(out, runId);
+                writeOptional(out, cursor);
+                out.writeInt(pending.size());
+                for (String pk : pending) {
+                    out.writeUTF(pk);
+                }
+                writeOptional(out, afterSk);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return PREFIX + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.toByteArray());
+        }
+
+        static ScanPosition decode(String position) {
+            if (position == null || !position.startsWith(PREFIX)) {
+                throw new ValidationException("not a scan position of the redis backend: positions belong to the engine "
+                        + "that planned the scan (start from a position of scanSegments)");
+            }
+            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
+                    java.util.Base64.getUrlDecoder().decode(position.substring(PREFIX.length()))))) {
+                int segment = in.readInt();
+                int total = in.readInt();
+                String node = readOptional(in);
+                String runId = readOptional(in);
+                String cursor = readOptional(in);
+                int n = in.readInt();
+                if (n < 0 || n > SCAN_COUNT * 100) {
+                    throw new java.io.IOException("inconsistent fields");
+                }
+                List<String> pending = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    pending.add(in.readUTF());
+                }
+                ScanPosition p = new ScanPosition(segment, total, node, runId, cursor, pending, readOptional(in));
+                if (in.read() != -1 || p.total < 1 || p.segment < 0 || p.segment >= p.total) {
+                    throw new java.io.IOException("inconsistent fields");
+                }
+                return p;
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new ValidationException("malformed redis scan position: it was not made by scanSegments or scan ("
+                        + e.getMessage() + ")");
+            }
+        }
+
+        private static void writeOptional(java.io.DataOutputStream out, String s) throws java.io.IOException {
+            out.writeBoolean(s != null);
+            if (s != null) {
+                out.writeUTF(s);
+            }
+        }
+
+        private static String readOptional(java.io.DataInputStream in) throws java.io.IOException {
+            return in.readBoolean() ? in.readUTF() : null;
+        }
+
+        /** At the start of {@code node}'s pass. */
+        ScanPosition at(String node, String runId) {
+            return new ScanPosition(segment, total, node, runId, "0", List.of(), null);
+        }
+
+        /** A batch read: ask {@code next} next (null: the pass is finished), read {@code pks} first. */
+        ScanPosition batch(String next, List<String> pks) {
+            return new ScanPosition(segment, total, node, runId, next, pks, null);
+        }
+
+        /** The first pending partition read up to {@code sk}. */
+        ScanPosition after(String sk) {
+            return new ScanPosition(segment, total, node, runId, cursor, pending, sk);
+        }
+
+        /** The first pending partition done. */
+        ScanPosition nextPartition() {
+            return new ScanPosition(segment, total, node, runId, cursor, pending.subList(1, pending.size()), null);
+        }
+
+        /** No keys: positions are data. */
+        @Override
+        public String toString() {
+            return "ScanPosition[" + segment + "/" + total + "]";
+        }
+    }
+
+    /** The segment {@code pk}'s partition belongs to, of {@code total}. */
+    static int segmentOf(String pk, int total) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(SortKeys.utf8(pk));
+        return (int) (crc.getValue() % total);
+    }
+
+    /** Reads nothing: segments are a split of the partitions by hash, positions say where each begins. */
+    @Override
+    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
+        if (closed) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        List<String> positions = new ArrayList<>(segments);
+        for (int i = 0; i < segments; i++) {
+            positions.add(new ScanPosition(i, segments, null, null, "0", List.of(), null).encode());
+        }
+        return CompletableFuture.completedFuture(new ScanPlan(positions, -1));
+    }
+
+    /** What a page has gathered so far. */
+    private static final class PageSoFar {
+        final int limit;
+        final List<RawItem> items = new ArrayList<>();
+        long bytes;
+        int expired;
+        int scans;
+        boolean nodeChecked;
+
+        PageSoFar(int limit) {
+            this.limit = limit;
+        }
+
+        boolean full() {
+            return items.size() >= limit || bytes >= ScanPage.MAX_BYTES;
+        }
+
+        ScanPage page(ScanPosition next) {
+            return new ScanPage(items, next == null ? null : next.encode(), expired);
+        }
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+        ScanPosition start;
+        try {
+            start = ScanPosition.decode(position);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        long now = clock.millis();
+        return call("scan store '" + table + "'", false, null, () -> scanStep(table, start, new PageSoFar(limit), now));
+    }
+
+    private List<Connections.Node> nodesByLabel() {
+        List<Connections.Node> nodes = new ArrayList<>(connections.upstreams());
+        nodes.sort(java.util.Comparator.comparing(Connections.Node::label));
+        return nodes;
+    }
+
+    private CompletableFuture<String> runId(Connections.Node node) {
+        return read(() -> node.commands().info("server")).thenApply(info -> {
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("run_id:")) {
+                    return line.substring("run_id:".length()).trim();
+                }
+            }
+            throw new StoreException("Redis node " + node.label() + " did not report its run_id (INFO server)", null);
+        });
+    }
+
+    private CompletableFuture<ScanPage> scanStep(String table, ScanPosition pos, PageSoFar page, long now) {
+        List<Connections.Node> nodes = nodesByLabel();
+        if (pos.node() == null) {
+            if (nodes.isEmpty()) {
+                return CompletableFuture.completedFuture(page.page(null));
+            }
+            Connections.Node first = nodes.get(0);
+            page.nodeChecked = true;
+            return runId(first).thenCompose(id -> scanStep(table, pos.at(first.label(), id), page, now));
+        }
+        Connections.Node node = null;
+        for (Connections.Node n : nodes) {
+            if (n.label().equals(pos.node())) {
+                node = n;
+            }
+        }
+        if (node == null) {
+            return CompletableFuture.failedFuture(new StoreException("Redis node " + pos.node() + " of this scan segment is "
+                    + "no longer an upstream node (failover or resharding): scan the store again from a new plan (an "
+                    + "import with if-newer makes the repeated copy safe)", null));
+        }
+        if (!page.nodeChecked) {
+            page.nodeChecked = true;
+            Connections.Node checked = node;
+            return runId(node).thenCompose(id -> {
+                if (!id.equals(pos.runId())) {
+                    return CompletableFuture.failedFuture(new StoreException("Redis node " + checked.label() + " restarted "
+                            + "or failed over since this scan segment began (its run_id changed), so the segment's SCAN "
+                            + "cursor no longer means anything: scan the store again from a new plan (an import with "
+                            + "if-newer makes the repeated copy safe)", null));
+                }
+                return scanStep(table, pos, page, now);
+            });
+        }
+        if (!pos.pending().isEmpty()) {
+            if (page.full()) {
+                return CompletableFuture.completedFuture(page.page(pos));
+            }
+            return partition(table, pos.pending().get(0), pos.afterSk(), page, now).thenCompose(resume -> resume != null
+                    ? CompletableFuture.completedFuture(page.page(resume.isEmpty() ? pos : pos.after(resume)))
+                    : scanStep(table, pos.nextPartition(), page, now));
+        }
+        if (pos.cursor() == null) {
+            Connections.Node next = null;
+            for (Connections.Node n : nodes) {
+                if (n.label().compareTo(pos.node()) > 0) {
+                    next = n;
+                    break;
+                }
+            }
+            if (next == null) {
+                return CompletableFuture.completedFuture(page.page(null));
+            }
+            Connections.Node to = next;
+            return runId(to).thenCompose(id -> scanStep(table, pos.at(to.label(), id), page, now));
+        }
+        if (page.full() || page.scans >= SCANS_PER_PAGE) {
+            return CompletableFuture.completedFuture(page.page(pos));
+        }
+        page.scans++;
+        Connections.Node current = node;
+        ScanArgs args = ScanArgs.Builder.matches(layout.indexPattern(table)).limit(SCAN_COUNT);
+        return read(() -> current.commands().scan(ScanCursor.of(pos.cursor()), args)).thenCompose(c -> {
+            java.util.TreeSet<String> pks = new java.util.TreeSet<>(SortKeys::compare);
+            for (byte[] key : c.getKeys()) {
+                Layout.Index index = layout.parseIndex(key);
+                if (index != null && index.table().equals(table) && segmentOf(index.pk(), pos.total()) == pos.segment()) {
+                    pks.add(index.pk());
+                }
+            }
+            return scanStep(table, pos.batch(c.isFinished() ? null : c.getCursor(), new ArrayList<>(pks)), page, now);
+        });
+    }
+
+    /**
+     * Adds the live items of partition {@code pk} after {@code afterSk} to the page, as many as fit.
+     *
+     * @return null when the partition is done, else the sort key to resume after ("" for where it started)
+     */
+    private CompletableFuture<String> partition(String table, String pk, String afterSk, PageSoFar page, long now) {
+        byte[] min = afterSk == null ? Layout.MINUS : Layout.concat(new byte[] {'('}, utf8(afterSk));
+        byte[][] args = {ascii(now), layout.itemBase(table, pk), min, ascii(page.limit - page.items.size()),
+                ascii(Math.max(0, ScanPage.MAX_BYTES - page.bytes)), ascii(page.items.size()),
+                ascii(page.limit + QUERY_SCAN_SLACK)};
+        return run(Scripts.SCAN, new byte[][] {layout.index(table, pk)}, args).thenApply(r -> {
+            boolean more = number(r.get(0)) == 1;
+            String last = text((byte[]) r.get(1));
+            page.expired += (int) number(r.get(2));
+            @SuppressWarnings("unchecked")
+            List<Object> flat = (List<Object>) r.get(3);
+            for (int i = 0; i + 3 < flat.size(); i += 4) {
+                String sk = text((byte[]) flat.get(i));
+                byte[] payload = flat.get(i + 1) == null ? EMPTY.clone() : (byte[]) flat.get(i + 1);
+                long version = Long.parseLong(text((byte[]) flat.get(i + 2)));
+                byte[] e = (byte[]) flat.get(i + 3);
+                Instant expiry = e == null || e.length == 0 ? null : Instant.ofEpochSecond(Long.parseLong(text(e)));
+                page.items.add(new RawItem(Key.of(pk, sk), payload, version, expiry));
+                page.bytes += payload.length;
+            }
+            return more ? last : null;
+        });
+    }
+
+    /**
+     * One {@link Scripts#IMPORT} script per chunk of at most {@value #IMPORT_SCRIPT_ITEMS} items
+     * and {@link #IMPORT_SCRIPT_BYTES} of payload (in Cluster mode, per partition key: a script's
+     * keys share a slot), each replay-safe with its own write id; chunks run concurrently. A chunk
+     * that fails is the outcome of its items only.
+     */
+    @Override
+    public CompletableFuture<List<ImportOutcome>> importItems(String table, List<RawItem> items, ImportMode mode) {
+        List<RawItem> copy = List.copyOf(items);
+        Instant now = clock.instant();
+        return call("import into store '" + table + "'", true, null, () -> {
+            ImportOutcome[] outcomes = new ImportOutcome[copy.size()];
+            Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            for (int i = 0; i < copy.size(); i++) {
+                if (copy.get(i).expiredAt(now)) {
+                    outcomes[i] = ImportOutcome.expired();
+                } else {
+                    groups.computeIfAbsent(settings.cluster() ? copy.get(i).key().pk() : "", k -> new ArrayList<>()).add(i);
+                }
+            }
+            List<CompletableFuture<Void>> chunks = new ArrayList<>();
+            for (List<Integer> group : groups.values()) {
+                int from = 0;
+                while (from < group.size()) {
+                    int to = from;
+                    long bytes = 0;
+                    while (to < group.size() && to - from < IMPORT_SCRIPT_ITEMS
+                            && (to == from || bytes + copy.get(group.get(to)).payload().length <= IMPORT_SCRIPT_BYTES)) {
+                        bytes += copy.get(group.get(to)).payload().length;
+                        to++;
+                    }
+                    chunks.add(importChunk(table, copy, group.subList(from, to), mode, now, outcomes));
+                    from = to;
+                }
+            }
+            return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).thenApply(v -> List.of(outcomes));
+        });
+    }
+
+    private CompletableFuture<Void> importChunk(String table, List<RawItem> items, List<Integer> part, ImportMode mode,
+                                                Instant now, ImportOutcome[] outcomes) {
+        int n = part.size();
+        byte[][] keys = new byte[2 * n + 1][];
+        byte[][] args = new byte[5 + 4 * n][];
+        args[0] = ascii(now.toEpochMilli());
+        args[1] = recordTtl;
+        args[2] = grace;
+        args[3] = new byte[] {(byte) (mode == ImportMode.IF_NEWER ? 'i' : 'o')};
+        args[4] = ascii(n);
+        for (int j = 0; j < n; j++) {
+            RawItem item = items.get(part.get(j));
+            byte[] tag = layout.tag(item.key().pk());
+            keys[2 * j] = Layout.item(tag, table, item.key().sk());
+            keys[2 * j + 1] = Layout.index(tag, table);
+            int a = 5 + 4 * j;
+            args[a] = ascii(item.version());
+            args[a + 1] = item.payload();
+            args[a + 2] = expiry(item.expiresAt());
+            args[a + 3] = utf8(item.key().sk());
+        }
+        keys[2 * n] = layout.record(items.get(part.get(0)).key().pk(), ids.next());
+        CompletableFuture<List<Object>> script;
+        try {
+            script = run(Scripts.IMPORT, keys, args);
+        } catch (RuntimeException e) {
+            script = CompletableFuture.failedFuture(e);
+        }
+        return script.handle((r, e) -> {
+            if (e != null) {
+                StoreException failure = RedisErrors.map(e, "import " + n + " items into store '" + table + "'", true, null);
+                part.forEach(i -> outcomes[i] = ImportOutcome.failed(failure));
+                return null;
+            }
+            String[] each = text((byte[]) r.get(1)).split(",");
+            for (int j = 0; j < n; j++) {
+                outcomes[part.get(j)] = each[j].equals("w") ? ImportOutcome.written()
+                        : ImportOutcome.kept(Long.parseLong(each[j].substring(1)));
+            }
+            return null;
+        });
+    }
+
     // ------------------------------------------------------------------ scripts
 
     /**
@@ -375,7 +787,7 @@ final class RedisBackend implements StorageBackend {
                 resent.incrementAndGet();
                 LOG.debug("The connection to Redis was lost under a {} script; sending it again (attempt {})",
                         script.name(), attempt + 1);
-                byte[][] again = forgetWriteIdOnResend && script != Scripts.QUERY ? withNewWriteId(keys) : keys;
+                byte[][] again = forgetWriteIdOnResend && script != Scripts.QUERY && script != Scripts.SCAN ? withNewWriteId(keys) : keys;
                 after(attempt).execute(() -> attempt(script, again, args, out, deadline, attempt + 1));
             } else {
                 out.completeExceptionally(e);
@@ -521,359 +933,6 @@ final class RedisBackend implements StorageBackend {
                     details.put("redis_version", versions.isEmpty() ? "unknown" : String.join(",", versions));
                     return new Persistence(weakest, details);
                 });
-    }
-
-    // ------------------------------------------------------------------ whole-store reads
-
-    /** {@code SCAN} steps one page may take while it has found fewer keys than its limit. */
-    static final int SCAN_STEPS_PER_PAGE = 64;
-    /** The most payload bytes one page carries beyond its first item. */
-    static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
-    private static final int POSITION_FORMAT = 1;
-
-    /**
-     * Reads a whole store ({@link Capability#SCAN}: migration, index builds) with {@code SCAN … MATCH} over
-     * the store's item hashes ({@code <prefix>{*}i:<store>:*}; every key found is checked against
-     * the layout, since a sort key may contain what the pattern matches), one master after the
-     * other (sorted by cluster node id; one master outside Cluster), then {@code HMGET p v e} of
-     * each hash found. One segment per store ({@link #scanSegments}). A page holds at most the limit and at most
-     * {@value #MAX_PAGE_BYTES} bytes of payload beyond its first item: the keys a {@code SCAN} step
-     * found beyond that travel in the position (with the node id and the {@code SCAN} cursor), so
-     * resuming from a position continues exactly where its page ended, in any process, while the
-     * deployment's masters stay the same.
-     *
-     * <p>Redis keeps no order of partitions, so the read is in {@code SCAN} order, not in key
-     * order. {@code SCAN} returns every key that exists throughout, but may return a key twice when
-     * Redis shrinks its key table between two steps (after mass deletions): then, and only then,
-     * this scan breaks the SPI's at-most-once promise (an index build writes the same entries
-     * again, harmless; a copy with {@code IF_NEWER} keeps what it wrote). On a Cluster whose
-     * masters changed (failover, resharding) since a position was handed out, that position cannot
-     * be resumed: the read fails with a {@link ValidationException} naming the node. (Indexes
-     * themselves are refused on a Cluster, whose transactions stay within one partition key.)
-     */
-    /** Marks the positions of the empty segments of a plan (Redis reads a store in one segment). */
-    private static final String EMPTY_SEGMENT = "-empty-";
-
-    /**
-     * The stores with items, from a {@code SCAN … MATCH <prefix>{*}z:*} over every master (each
-     * partition of a store has one sorted set): visits every key of the database; sorted by name.
-     */
-    @Override
-    public CompletableFuture<List<String>> listTables() {
-        List<Connections.Node> nodes = connections.scanNodes();
-        return call("list the stores", false, null, () -> listTables(nodes, 0, "0", new java.util.TreeSet<>()));
-    }
-
-    private CompletableFuture<List<String>> listTables(List<Connections.Node> nodes, int node, String cursor,
-                                                       java.util.TreeSet<String> names) {
-        byte[] keyPrefix = layout.tag("");
-        byte[] pattern = Layout.concat(globEscape(java.util.Arrays.copyOf(keyPrefix, keyPrefix.length - 2)),
-                "{*}z:*".getBytes(StandardCharsets.US_ASCII));
-        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000);
-        RedisClusterAsyncCommands<byte[], byte[]> commands = nodes.get(node).commands();
-        return read(() -> commands.scan(io.lettuce.core.ScanCursor.of(cursor), args)).thenCompose(step -> {
-            for (byte[] key : step.getKeys()) {
-                String name = indexTable(key);
-                if (name != null && TableNames.isValid(name)) {
-                    names.add(name);
-                }
-            }
-            if (!(step.isFinished() || "0".equals(step.getCursor()))) {
-                return listTables(nodes, node, step.getCursor(), names);
-            }
-            if (node + 1 < nodes.size()) {
-                return listTables(nodes, node + 1, "0", names);
-            }
-            return CompletableFuture.completedFuture(List.copyOf(names));
-        });
-    }
-
-    /** The store of a partition's sorted set {@code <prefix>{<pk>}z:<store>}, or null for another key. */
-    private String indexTable(byte[] key) {
-        byte[] start = layout.tag("");
-        int open = start.length - 2;
-        if (key.length < open + 2 || key[open] != '{') {
-            return null;
-        }
-        for (int i = 0; i < open; i++) {
-            if (key[i] != start[i]) {
-                return null;
-            }
-        }
-        for (int i = open + 1; i < key.length; i++) {
-            if (key[i] == '}') {
-                String rest = new String(key, i + 1, key.length - i - 1, StandardCharsets.UTF_8);
-                return rest.startsWith("z:") ? rest.substring(2) : null;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * One segment for the whole store (a {@code SCAN} cannot be split into disjoint parts): the
-     * plan's first position reads everything, the others are empty.
-     */
-    @Override
-    public CompletableFuture<ScanPlan> scanSegments(String table, int segments) {
-        if (segments < 1 || segments > 10_000) {
-            return CompletableFuture.failedFuture(new ValidationException("segments must be 1 to 10000, got " + segments));
-        }
-        try {
-            TableNames.require(table);
-        } catch (StoreException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        if (closed) {
-            return CompletableFuture.failedFuture(closedException());
-        }
-        List<Connections.Node> nodes = connections.scanNodes();
-        List<String> positions = new ArrayList<>(segments);
-        positions.add(new ScanPosition(nodes.get(0).label(), "0", List.of()).encode());
-        for (int i = 1; i < segments; i++) {
-            positions.add(new ScanPosition(EMPTY_SEGMENT + i, DONE_CURSOR, List.of()).encode());
-        }
-        return CompletableFuture.completedFuture(new ScanPlan(positions, -1));
-    }
-
-    @Override
-    public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
-        if (limit < 1 || limit > 1000) {
-            return CompletableFuture.failedFuture(new ValidationException("scan page limit must be 1 to 1000, got "
-                    + limit));
-        }
-        try {
-            TableNames.require(table);
-        } catch (StoreException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        ScanPosition start;
-        try {
-            start = ScanPosition.decode(java.util.Objects.requireNonNull(position, "position"));
-        } catch (IllegalArgumentException | NullPointerException e) {
-            return CompletableFuture.failedFuture(new ValidationException("not a scan position of the redis backend ("
-                    + e.getMessage() + ")"));
-        }
-        if (start.node().startsWith(EMPTY_SEGMENT)) {
-            return CompletableFuture.completedFuture(new ScanPage(List.of(), null, 0));
-        }
-        List<Connections.Node> nodes = connections.scanNodes();
-        int node = -1;
-        for (int i = 0; i < nodes.size(); i++) {
-            if (nodes.get(i).label().equals(start.node())) {
-                node = i;
-            }
-        }
-        if (node < 0) {
-            return CompletableFuture.failedFuture(new ValidationException("the Redis node " + start.node()
-                    + " this scan was resumed on is no longer a master (failover or resharding): a SCAN cannot "
-                    + "resume on other nodes; scan again from the start"));
-        }
-        long now = clock.millis();
-        int first = node;
-        return call("scan store '" + table + "'", false, null,
-                () -> collect(table, nodes, first, start.cursor(), new ArrayList<>(start.pending()), limit, 0)
-                        .thenCompose(c -> page(table, c, limit, now)));
-    }
-
-    /** Where a whole-store read resumes: a node, its SCAN cursor, and keys found but not yet returned. */
-    record ScanPosition(String node, String cursor, List<Key> pending) {
-        String encode() {
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-                out.writeByte(POSITION_FORMAT);
-                out.writeUTF(node);
-                out.writeUTF(cursor);
-                out.writeInt(pending.size());
-                for (Key k : pending) {
-                    out.writeUTF(k.pk());
-                    out.writeUTF(k.sk());
-                }
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.toByteArray());
-        }
-
-        static ScanPosition decode(String position) {
-            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
-                    java.util.Base64.getUrlDecoder().decode(position)))) {
-                if (in.readByte() != POSITION_FORMAT) {
-                    throw new IllegalArgumentException("unknown format");
-                }
-                String node = in.readUTF();
-                String cursor = in.readUTF();
-                if (!cursor.matches("[0-9]+")) {
-                    throw new IllegalArgumentException("not a SCAN cursor");
-                }
-                int n = in.readInt();
-                if (n < 0 || n > 100_000) {
-                    throw new IllegalArgumentException("bad key count");
-                }
-                List<Key> pending = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    pending.add(new Key(in.readUTF(), in.readUTF()));
-                }
-                if (in.read() != -1) {
-                    throw new IllegalArgumentException("trailing bytes");
-                }
-                return new ScanPosition(node, cursor, pending);
-            } catch (java.io.IOException | RuntimeException e) {
-                throw new IllegalArgumentException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
-            }
-        }
-    }
-
-    /** The keys of a page (at most {@code limit}), the keys found beyond them, and where SCAN goes on (node -1 = done). */
-    private record Collected(List<Key> keys, List<Key> beyond, List<Connections.Node> nodes, int node, String cursor) {
-        String position(List<Key> notReturned) {
-            List<Key> pending = new ArrayList<>(notReturned);
-            pending.addAll(beyond);
-            if (node < 0 && pending.isEmpty()) {
-                return null;
-            }
-            return node < 0 ? new ScanPosition(nodes.get(nodes.size() - 1).label(), DONE_CURSOR, pending).encode()
-                    : new ScanPosition(nodes.get(node).label(), cursor, pending).encode();
-        }
-    }
-
-    /** Marks a position whose SCAN is over (only its pending keys are left); never a real cursor. */
-    private static final String DONE_CURSOR = "00";
-
-    /** Gathers keys from the pending ones, then SCAN steps, until {@code limit} are found or the store is read. */
-    private CompletableFuture<Collected> collect(String table, List<Connections.Node> nodes, int node, String cursor,
-                                                 List<Key> found, int limit, int steps) {
-        boolean scanDone = DONE_CURSOR.equals(cursor);
-        if (found.size() >= limit || scanDone || steps >= SCAN_STEPS_PER_PAGE) {
-            List<Key> keys = new ArrayList<>(found.subList(0, Math.min(limit, found.size())));
-            List<Key> beyond = new ArrayList<>(found.subList(keys.size(), found.size()));
-            return CompletableFuture.completedFuture(new Collected(keys, beyond, nodes, scanDone ? -1 : node, cursor));
-        }
-        byte[] keyPrefix = layout.tag(""); // the prefix, then "{}"
-        byte[] pattern = Layout.concat(globEscape(java.util.Arrays.copyOf(keyPrefix, keyPrefix.length - 2)),
-                ("{*}i:" + table + ":*").getBytes(StandardCharsets.US_ASCII));
-        io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern)
-                .limit(Math.max(10, Math.min(limit, 100)));
-        RedisClusterAsyncCommands<byte[], byte[]> commands = nodes.get(node).commands();
-        return read(() -> commands.scan(io.lettuce.core.ScanCursor.of(cursor), args)).thenCompose(step -> {
-            Set<Key> seen = new HashSet<>(found);
-            List<Key> batch = new ArrayList<>();
-            for (byte[] key : step.getKeys()) {
-                Key k = itemKey(key, table);
-                if (k != null && seen.add(k)) {
-                    batch.add(k);
-                }
-            }
-            batch.sort(Comparator.comparing(Key::pk).thenComparing(Key::sk)); // a stable order within a step
-            found.addAll(batch);
-            boolean nodeDone = step.isFinished() || "0".equals(step.getCursor());
-            if (!nodeDone) {
-                return collect(table, nodes, node, step.getCursor(), found, limit, steps + 1);
-            }
-            if (node + 1 < nodes.size()) {
-                return collect(table, nodes, node + 1, "0", found, limit, steps + 1);
-            }
-            return collect(table, nodes, node, DONE_CURSOR, found, limit, steps + 1);
-        });
-    }
-
-    /** Reads the collected keys' hashes; the page ends early at {@link #MAX_PAGE_BYTES}, the rest stays pending. */
-    private CompletableFuture<ScanPage> page(String table, Collected c, int limit, long now) {
-        List<CompletableFuture<List<KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(c.keys().size());
-        for (Key k : c.keys()) {
-            byte[] item = layout.item(table, k);
-            reads.add(read(() -> redis.hmget(item, P, V, E)));
-        }
-        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            List<RawItem> items = new ArrayList<>(c.keys().size());
-            long bytes = 0;
-            int expired = 0;
-            for (int i = 0; i < c.keys().size(); i++) {
-                List<KeyValue<byte[], byte[]>> fields = reads.get(i).join();
-                RawItem item = item(c.keys().get(i), fields, now);
-                if (item == null) {
-                    if (fields.size() >= 3 && fields.get(1).hasValue()) {
-                        expired++; // there, but expired; otherwise deleted since SCAN found it
-                    }
-                    continue;
-                }
-                if (!items.isEmpty() && bytes + item.payload().length > MAX_PAGE_BYTES) {
-                    return new ScanPage(items, c.position(c.keys().subList(i, c.keys().size())), expired);
-                }
-                if (!items.isEmpty()) {
-                    bytes += item.payload().length;
-                }
-                items.add(item);
-            }
-            return new ScanPage(items, c.position(List.of()), expired);
-        });
-    }
-
-    /** The key of an item hash of {@code table}, or null if {@code key} is none (another store, another kind of key). */
-    private Key itemKey(byte[] key, String table) {
-        byte[] start = layout.tag("");
-        int open = start.length - 2; // the prefix, then '{'
-        if (key.length < open + 2 || key[open] != '{') {
-            return null;
-        }
-        for (int i = 0; i < open; i++) {
-            if (key[i] != start[i]) {
-                return null;
-            }
-        }
-        int close = -1;
-        for (int i = open + 1; i < key.length; i++) {
-            if (key[i] == '}') {
-                close = i;
-                break;
-            }
-        }
-        byte[] kind = ("i:" + table + ":").getBytes(StandardCharsets.US_ASCII);
-        if (close < 0 || key.length < close + 1 + kind.length) {
-            return null;
-        }
-        for (int i = 0; i < kind.length; i++) {
-            if (key[close + 1 + i] != kind[i]) {
-                return null;
-            }
-        }
-        String pk = unescape(new String(key, open + 1, close - open - 1, StandardCharsets.UTF_8));
-        String sk = new String(key, close + 1 + kind.length, key.length - close - 1 - kind.length, StandardCharsets.UTF_8);
-        return pk == null ? null : new Key(pk, sk);
-    }
-
-    /** Undoes {@link Layout#tag}'s escaping ({@code %25} and {@code %7D}); null for anything else after a {@code %}. */
-    private static String unescape(String escaped) {
-        if (escaped.indexOf('%') < 0) {
-            return escaped;
-        }
-        StringBuilder out = new StringBuilder(escaped.length());
-        for (int i = 0; i < escaped.length(); i++) {
-            char c = escaped.charAt(i);
-            if (c != '%') {
-                out.append(c);
-            } else if (escaped.startsWith("%25", i)) {
-                out.append('%');
-                i += 2;
-            } else if (escaped.startsWith("%7D", i)) {
-                out.append('}');
-                i += 2;
-            } else {
-                return null;
-            }
-        }
-        return out.toString();
-    }
-
-    /** {@code bytes} with every glob character of {@code SCAN MATCH} escaped. */
-    private static byte[] globEscape(byte[] bytes) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length + 8);
-        for (byte b : bytes) {
-            if (b == '*' || b == '?' || b == '[' || b == ']' || b == '\\' || b == '^' || b == '-') {
-                out.write('\\');
-            }
-            out.write(b);
-        }
-        return out.toByteArray();
     }
 
     /**

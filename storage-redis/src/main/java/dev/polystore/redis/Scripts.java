@@ -230,5 +230,84 @@ final class Scripts {
             return {'', out}
             """);
 
-    static final Script[] ALL = {PUT, DELETE, TRANSACT, QUERY};
+    /**
+     * Reads one partition of a store for a scan, in sort-key order, and changes nothing. KEYS:
+     * index. ARGV: now (ms), item key base, lex min ({@code -} or {@code (sk}), most items, payload
+     * bytes left in the page, items already in the page, most members examined. Answers
+     * {@code {more (1|0), resume after (empty: where it started), expired passed, {sk, payload,
+     * version, expiry, …}}}. An item that would take the page past its bytes (unless the page is
+     * empty) is left for the next page.
+     */
+    static final Script SCAN = Script.of("scan", """
+            local now = tonumber(ARGV[1])
+            local base = ARGV[2]
+            local min = ARGV[3]
+            local limit = tonumber(ARGV[4])
+            local room = tonumber(ARGV[5])
+            local have = tonumber(ARGV[6])
+            local budget = tonumber(ARGV[7])
+            local out = {}
+            local found, scanned, expired, bytes = 0, 0, 0, 0
+            local last = ''
+            while true do
+              local members = redis.call('ZRANGEBYLEX', KEYS[1], min, '+', 'LIMIT', 0, 64)
+              for _, m in ipairs(members) do
+                if found == limit or scanned == budget then return {1, last, expired, out} end
+                local f = redis.call('HMGET', base .. m, 'p', 'v', 'e')
+                if f[2] then
+                  if f[3] and tonumber(f[3]) * 1000 <= now then
+                    expired = expired + 1
+                  else
+                    local p = f[1] or ''
+                    if have + found > 0 and bytes + #p > room then return {1, last, expired, out} end
+                    out[#out + 1] = m
+                    out[#out + 1] = p
+                    out[#out + 1] = f[2]
+                    out[#out + 1] = f[3] or ''
+                    found = found + 1
+                    bytes = bytes + #p
+                  end
+                end
+                scanned = scanned + 1
+                last = m
+              end
+              if #members < 64 then return {0, last, expired, out} end
+              min = '(' .. last
+            end
+            """);
+
+    /**
+     * Writes items exactly as given (version, payload, expiry). KEYS: item and index of each item,
+     * then the record. ARGV: now (ms), record TTL (ms), grace (s), mode ({@code i} if newer,
+     * {@code o} overwrite), item count, then per item: version, payload, expiry (epoch s, or
+     * empty), sort key. With {@code i} an item is written only over no live item or a lower
+     * version. Answers {@code {"ok"|"done", "w,k7,…"}}: per item {@code w} written or {@code k}
+     * and the version kept; a second run of the same write answers the first run's record.
+     */
+    static final Script IMPORT = Script.of("import", """
+            local rec = KEYS[#KEYS]
+            local done = redis.call('GET', rec)
+            if done then return {'done', done} end
+            local now = tonumber(ARGV[1])
+            local grace = tonumber(ARGV[3])
+            local ifnewer = ARGV[4] == 'i'
+            local n = tonumber(ARGV[5])
+            local out = {}
+            for i = 1, n do
+              local a = 5 + (i - 1) * 4
+              local cur, hade = live(KEYS[2 * i - 1], now)
+              local v = ARGV[a + 1]
+              if ifnewer and cur ~= nil and cur >= tonumber(v) then
+                out[i] = 'k' .. string.format('%d', cur)
+              else
+                write(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 4], v, ARGV[a + 2], ARGV[a + 3], grace, hade)
+                out[i] = 'w'
+              end
+            end
+            local joined = table.concat(out, ',')
+            redis.call('SET', rec, joined, 'PX', ARGV[2])
+            return {'ok', joined}
+            """);
+
+    static final Script[] ALL = {PUT, DELETE, TRANSACT, QUERY, SCAN, IMPORT};
 }

@@ -126,8 +126,6 @@ class RedisIndexTest extends IndexContract {
                 }
                 assertEquals(all.subList(offset, all.size()), rest, "resumed after page " + (i + 1));
             }
-            String foreign = new RedisBackend.ScanPosition("nosuchnode", "0", List.of()).encode();
-            KitAssertions.awaitFailure(ValidationException.class, backend.scan(store, foreign, 10));
             KitAssertions.awaitFailure(ValidationException.class, backend.scan(store, "garbage", 10));
         }
     }

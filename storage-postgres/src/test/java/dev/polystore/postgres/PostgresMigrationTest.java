@@ -6,11 +6,8 @@ import dev.polystore.testkit.postgres.EmbeddedPostgresExtension;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/**
- * The scan half of the migration contract on a real PostgreSQL (the backend declares
- * {@code SCAN}, not {@code IMPORT}: the import group is skipped with its capability's name).
- */
-class PostgresMigrationContractTest extends MigrationContract {
+/** The scan and import contract against a real PostgreSQL (embedded): key-range segments, INSERT … ON CONFLICT imports. */
+class PostgresMigrationTest extends MigrationContract {
     @RegisterExtension
     static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
 

@@ -6,12 +6,8 @@ import dev.polystore.testkit.redis.RedisServerExtension;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/**
- * The scan half of the migration contract on a real redis-server (standalone; the backend
- * declares {@code SCAN}, not {@code IMPORT}: the import group is skipped with its capability's
- * name).
- */
-class RedisMigrationContractTest extends MigrationContract {
+/** The scan and import contract against a real redis-server (hash-split segments over SCAN, one import script per batch). */
+class RedisMigrationTest extends MigrationContract {
     @RegisterExtension
     static final RedisServerExtension REDIS = new RedisServerExtension();
 
