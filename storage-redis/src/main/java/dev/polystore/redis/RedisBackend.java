@@ -603,7 +603,7 @@ final class RedisBackend implements StorageBackend {
                 return CompletableFuture.completedFuture(page.page(pos));
             }
             return partition(table, pos.pending().get(0), pos.afterSk(), page, now).thenCompose(resume -> resume != null
-                    ? CompletableFuture.completedFuture(page.page(resume.isEmpty() ? pos : pos.after(resume)))
+                    ? CompletableFuture.completedFuture(page.page(resume.isPresent() ? pos.after(resume.get()) : pos))
                     : scanStep(table, pos.nextPartition(), page, now));
         }
         if (pos.cursor() == null) {
@@ -641,9 +641,12 @@ final class RedisBackend implements StorageBackend {
     /**
      * Adds the live items of partition {@code pk} after {@code afterSk} to the page, as many as fit.
      *
-     * @return null when the partition is done, else the sort key to resume after ("" for where it started)
+     * @return null when the partition is done, else the sort key to resume after, or empty to resume
+     *         where this call started (no member examined). The empty sort key is a sort key like any
+     *         other: it is never the "nothing read" answer, or a page would resume before an item it
+     *         returned and the scan would return that item forever.
      */
-    private CompletableFuture<String> partition(String table, String pk, String afterSk, PageSoFar page, long now) {
+    private CompletableFuture<Optional<String>> partition(String table, String pk, String afterSk, PageSoFar page, long now) {
         byte[] min = afterSk == null ? Layout.MINUS : Layout.concat(new byte[] {'('}, utf8(afterSk));
         byte[][] args = {ascii(now), layout.itemBase(table, pk), min, ascii(page.limit - page.items.size()),
                 ascii(Math.max(0, ScanPage.MAX_BYTES - page.bytes)), ascii(page.items.size()),
@@ -663,7 +666,10 @@ final class RedisBackend implements StorageBackend {
                 page.items.add(new RawItem(Key.of(pk, sk), payload, version, expiry));
                 page.bytes += payload.length;
             }
-            return more ? last : null;
+            if (!more) {
+                return null;
+            }
+            return number(r.get(4)) > 0 ? Optional.of(last) : Optional.empty();
         });
     }
 

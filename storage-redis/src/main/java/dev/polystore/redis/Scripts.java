@@ -234,8 +234,9 @@ final class Scripts {
      * Reads one partition of a store for a scan, in sort-key order, and changes nothing. KEYS:
      * index. ARGV: now (ms), item key base, lex min ({@code -} or {@code (sk}), most items, payload
      * bytes left in the page, items already in the page, most members examined. Answers
-     * {@code {more (1|0), resume after (empty: where it started), expired passed, {sk, payload,
-     * version, expiry, …}}}. An item that would take the page past its bytes (unless the page is
+     * {@code {more (1|0), resume after, expired passed, {sk, payload, version, expiry, …}, members
+     * examined}}} (resume after means nothing when no member was examined: the empty sort key is a
+     * member like any other). An item that would take the page past its bytes (unless the page is
      * empty) is left for the next page.
      */
     static final Script SCAN = Script.of("scan", """
@@ -252,14 +253,14 @@ final class Scripts {
             while true do
               local members = redis.call('ZRANGEBYLEX', KEYS[1], min, '+', 'LIMIT', 0, 64)
               for _, m in ipairs(members) do
-                if found == limit or scanned == budget then return {1, last, expired, out} end
+                if found == limit or scanned == budget then return {1, last, expired, out, scanned} end
                 local f = redis.call('HMGET', base .. m, 'p', 'v', 'e')
                 if f[2] then
                   if f[3] and tonumber(f[3]) * 1000 <= now then
                     expired = expired + 1
                   else
                     local p = f[1] or ''
-                    if have + found > 0 and bytes + #p > room then return {1, last, expired, out} end
+                    if have + found > 0 and bytes + #p > room then return {1, last, expired, out, scanned} end
                     out[#out + 1] = m
                     out[#out + 1] = p
                     out[#out + 1] = f[2]
@@ -271,7 +272,7 @@ final class Scripts {
                 scanned = scanned + 1
                 last = m
               end
-              if #members < 64 then return {0, last, expired, out} end
+              if #members < 64 then return {0, last, expired, out, scanned} end
               min = '(' .. last
             end
             """);
