@@ -241,14 +241,22 @@ final class IndexCatalog {
             return CompletableFuture.completedFuture(view);
         }
         return storage.call(table, () -> storage.spi().scanSegments(table, 1))
-                .thenCompose(plan -> segmentEmpty(plan.positions().get(0), 1))
+                .thenCompose(plan -> segmentEmpty(plan.positions().get(0), 0, 0))
                 .thenCompose(isEmpty -> isEmpty ? markReady(building, 1) : CompletableFuture.completedFuture(view));
     }
 
-    /** Pages of index entries read, at most, before giving up on proving a segment empty (then build() decides). */
+    /**
+     * Pages holding only index entries read, at most, before giving up on proving a segment empty
+     * (then build() decides).
+     */
     private static final int EMPTY_CHECK_PAGES = 20;
+    /**
+     * Empty pages read, at most: an engine whose scan walks a key space shared with other stores
+     * (Redis {@code SCAN}) may answer pages with no item and a position to go on from.
+     */
+    private static final int EMPTY_CHECK_EMPTY_PAGES = 10_000;
 
-    private CompletableFuture<Boolean> segmentEmpty(String position, int page) {
+    private CompletableFuture<Boolean> segmentEmpty(String position, int pagesWithEntries, int emptyPages) {
         return storage.call(table, () -> storage.spi().scan(table, position, 100)).thenCompose(found -> {
             for (RawItem item : found.items()) {
                 if (!IndexEntries.reserved(item.key().pk())) {
@@ -258,8 +266,11 @@ final class IndexCatalog {
             if (found.next() == null) {
                 return CompletableFuture.completedFuture(true);
             }
-            return page >= EMPTY_CHECK_PAGES ? CompletableFuture.completedFuture(false)
-                    : segmentEmpty(found.next(), page + 1);
+            int withEntries = pagesWithEntries + (found.items().isEmpty() ? 0 : 1);
+            int empty = emptyPages + (found.items().isEmpty() ? 1 : 0);
+            return withEntries >= EMPTY_CHECK_PAGES || empty >= EMPTY_CHECK_EMPTY_PAGES
+                    ? CompletableFuture.completedFuture(false)
+                    : segmentEmpty(found.next(), withEntries, empty);
         });
     }
 
