@@ -171,6 +171,12 @@ public record Capabilities(Set<Capability> supported, int maxTransactionItems, l
             return this;
         }
 
+        /** Declares {@link Capability#NATIVE_INDEXES} (the backend's {@code indexAccelerator()} must then be present). */
+        public Builder nativeIndexes() {
+            declare(Capability.NATIVE_INDEXES);
+            return this;
+        }
+
         /** Declares {@link Capability#SCAN} (the backend implements the SPI's scan methods). */
         public Builder scan() {
             declare(Capability.SCAN);

@@ -34,5 +34,13 @@ public enum Capability {
      * Writing items exactly as read elsewhere (same version, same expiry), idempotently
      * ({@link dev.polystore.migration.Migration#write}); never on {@link Store}.
      */
-    IMPORT
+    IMPORT,
+    /**
+     * The backend keeps the entries of secondary indexes ({@link Index}) natively
+     * ({@link dev.polystore.spi.StorageBackend#indexAccelerator()}): rows of an engine index
+     * naming the item, written in the item's own engine transaction, instead of items that copy
+     * it. Same answers as the portable entries (the testkit compares them); without it, every
+     * index is kept as items of the store.
+     */
+    NATIVE_INDEXES
 }

@@ -113,9 +113,16 @@ final class DefaultIndex<T> implements Index<T> {
         return ready().thenCompose(v -> fetchNonEmpty(qs)).thenApply(raw -> toPage(qs, raw));
     }
 
+    /** One page of entries: of the native accelerator (items, joined by the engine), or of the entry items. */
+    private CompletableFuture<RawPage> fetch(QuerySpec qs) {
+        dev.polystore.spi.IndexAccelerator accelerator = storage.accelerator();
+        return accelerator != null ? storage.call(table, () -> accelerator.query(qs))
+                : storage.call(table, () -> storage.spi().query(qs));
+    }
+
     /** Reads pages until one has items or the query ends (engines may return empty pages). */
     private CompletableFuture<RawPage> fetchNonEmpty(QuerySpec qs) {
-        return storage.call(table, () -> storage.spi().query(qs)).thenCompose(raw -> {
+        return fetch(qs).thenCompose(raw -> {
             if (raw.items().isEmpty() && raw.lastEvaluatedSk() != null) {
                 if (raw.lastEvaluatedSk().equals(qs.exclusiveStartSk())) {
                     return CompletableFuture.failedFuture(new StoreException("backend '" + storage.backend()
@@ -139,6 +146,11 @@ final class DefaultIndex<T> implements Index<T> {
     }
 
     private Item<T> fromEntry(RawItem entry) {
+        if (storage.accelerator() != null) {
+            // A native entry's page holds the item itself.
+            return Item.stored(entry.key(), store.decodeValue(entry.key(), entry.payload()), entry.version(),
+                    entry.expiresAt());
+        }
         IndexEntries.Copy copy = IndexEntries.decode(table, entry.key(), entry.payload());
         return Item.stored(copy.key(), store.decodeValue(copy.key(), copy.payload()), copy.version(), entry.expiresAt());
     }
@@ -166,6 +178,11 @@ final class DefaultIndex<T> implements Index<T> {
             entry = new Key(entryPk(key), IndexEntries.UNIQUE_SK);
         } catch (StoreException | NullPointerException e) {
             return CompletableFuture.failedFuture(e);
+        }
+        if (storage.accelerator() != null) {
+            QuerySpec one = new QuerySpec(table, entry.pk(), KeyRange.all(), 1, dev.polystore.Direction.ASCENDING, null);
+            return ready().thenCompose(v -> fetch(one))
+                    .thenApply(page -> page.items().stream().findFirst().map(this::fromEntry));
         }
         return ready().thenCompose(v -> storage.call(table, () -> storage.spi().get(table, entry)))
                 .thenApply(found -> found.map(this::fromEntry));

@@ -60,6 +60,7 @@ public final class DefaultStorage implements Storage {
     private volatile DialogueStore dialogueStore;
     private volatile DocumentStore documentStore;
     private final Coordination coordination;
+    private final dev.polystore.spi.IndexAccelerator accelerator;
     private volatile Leases defaultLeases;
     private volatile EventLog eventLog;
 
@@ -76,6 +77,17 @@ public final class DefaultStorage implements Storage {
         this.cursors = Objects.requireNonNull(cursors, "cursors");
         this.capabilities = Objects.requireNonNull(backend.capabilities(), "capabilities");
         this.coordination = new Coordination(name);
+        this.accelerator = capabilities.has(Capability.NATIVE_INDEXES) ? backend.indexAccelerator().orElse(null) : null;
+    }
+
+    /**
+     * The backend's native store of index entries, or null: indexed stores then keep their entries
+     * as items. Used when the backend declares {@link Capability#NATIVE_INDEXES} and offers one
+     * (a layer that hides its delegate's accelerator but still declares the capability gets the
+     * portable entries, which are always right).
+     */
+    dev.polystore.spi.IndexAccelerator accelerator() {
+        return accelerator;
     }
 
     @Override

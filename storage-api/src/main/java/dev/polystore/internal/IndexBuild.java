@@ -225,6 +225,9 @@ final class IndexBuild<T> {
                     + (entries.size() + 1) + " operations in one transaction, more than backend '" + storage.backend()
                     + "' allows (" + storage.capabilities().maxTransactionItems() + ")"));
         }
+        if (storage.accelerator() != null) {
+            return indexNatively(item, entries, attempt);
+        }
         List<CompletableFuture<Condition>> conditions = new ArrayList<>();
         for (IndexSet.Entry e : entries) {
             if (!e.unique()) {
@@ -274,6 +277,48 @@ final class IndexBuild<T> {
                 return CompletableFuture.<Void>failedFuture(cause);
             }).thenCompose(x -> x);
         });
+    }
+
+    /**
+     * {@link #indexItem} with native entries: {@code check ifVersion(v)} and a claim per entry in
+     * one accelerator transaction (the engine refuses a unique key another live item holds).
+     */
+    private CompletableFuture<Void> indexNatively(RawItem item, List<IndexSet.Entry> entries, int attempt) {
+        List<dev.polystore.spi.IndexAccelerator.EntryWrite> writes = new ArrayList<>();
+        for (IndexSet.Entry e : entries) {
+            long size = Limits.itemSize(Keys.utf8Length(e.key().pk()), Keys.utf8Length(e.key().sk()),
+                    IndexEntries.payloadSize(item.key(), item.payload().length));
+            if (size > Limits.MAX_ITEM_BYTES) {
+                return CompletableFuture.failedFuture(new ValidationException("item " + item.key() + " is too large "
+                        + "for index '" + spec.name() + "' of store '" + table + "': its entry would be " + size
+                        + " bytes in the portable form; the portable limit is " + Limits.MAX_ITEM_BYTES));
+            }
+            writes.add(new dev.polystore.spi.IndexAccelerator.EntryWrite.Put(table, e.key(), item.key(),
+                    item.expiresAt(), e.unique()));
+        }
+        List<WriteOp> check = List.of(new WriteOp.Check(table, item.key(), Condition.ifVersion(item.version())));
+        dev.polystore.spi.IndexAccelerator accelerator = storage.accelerator();
+        return storage.call(table, () -> accelerator.transact(check, writes)).handle((r, e) -> {
+            if (e == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            Throwable cause = Futures.unwrap(e);
+            if (cause instanceof ConditionFailedException cfe && cfe.operationIndex().isPresent()) {
+                int index = cfe.operationIndex().getAsInt();
+                if (index == 0) {
+                    return CompletableFuture.<Void>completedFuture(null); // changed since: its writer indexed it
+                }
+                if (index - 1 < entries.size()) {
+                    return CompletableFuture.<Void>failedFuture(new UniqueIndexViolationException(table, spec.name(),
+                            entries.get(index - 1).indexKey(), item.key(), -1, cfe));
+                }
+            }
+            if (cause instanceof ConditionFailedException || cause instanceof OutcomeUnknownException) {
+                return stillAt(item).thenCompose(same -> same ? indexItem(item, attempt + 1)
+                        : CompletableFuture.<Void>completedFuture(null));
+            }
+            return CompletableFuture.<Void>failedFuture(cause);
+        }).thenCompose(x -> x);
     }
 
     /** Whether the item still has the version it was read at. */

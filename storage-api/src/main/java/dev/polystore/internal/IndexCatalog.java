@@ -34,7 +34,16 @@ import org.slf4j.LoggerFactory;
  * this storage declares (adding the new ones as {@code BUILDING}); a store found without any item
  * then has every index marked {@code READY} at once (a build that finds nothing).
  *
- * <p>Catalog payload (JSON): {@code {"format":1,"indexes":{"<name>":{"unique":b,"sorted":b,"state":"BUILDING"|"READY"}}}}.
+ * <p>Catalog payload (JSON): {@code {"format":1,"indexes":{"<name>":{"unique":b,"sorted":b,"state":"BUILDING"|"READY",
+ * "entries":"items"|"native:<id>","retired":[...]}}}}. {@code entries} says where the index's
+ * entries are kept ({@code items}: as items of the table, the portable form, also what a catalog
+ * without the field means; {@code native:<id>}: by the backend's
+ * {@link dev.polystore.spi.IndexAccelerator} whose entries' place is {@code <id>}), and
+ * {@code retired} where they were kept before. A storage that keeps entries elsewhere than the
+ * catalog says (the store was copied to another engine, or opened with or without the
+ * accelerator) cannot trust the entries there: it registers the index again as {@code BUILDING}
+ * at its own place, retiring the old one; a place that was retired before may hold stale
+ * entries, so coming back to it is refused (declare the index under a new name).
  *
  * <p>Thread-safe.
  */
@@ -44,8 +53,18 @@ final class IndexCatalog {
     private static final int MAX_ATTEMPTS = 32;
 
     /** What the catalog says of one index. */
-    record State(boolean unique, boolean sorted, IndexStatus.State state) {
+    record State(boolean unique, boolean sorted, IndexStatus.State state, String entries, List<String> retired) {
+        State {
+            retired = List.copyOf(retired);
+        }
+
+        State withState(IndexStatus.State newState) {
+            return new State(unique, sorted, newState, entries, retired);
+        }
     }
+
+    /** Where a storage without index accelerator keeps entries: as items of the table. */
+    static final String ITEMS = "items";
 
     /**
      * The catalog as read (or last written) by this storage.
@@ -64,6 +83,8 @@ final class IndexCatalog {
     private final String table;
     private final Map<String, IndexSpec<?>> declared;
     private final AtomicReference<CompletableFuture<View>> current = new AtomicReference<>();
+    /** Where this storage keeps the entries of this table ({@link #ITEMS} or {@code native:<id>}), once known. */
+    private volatile CompletableFuture<String> place;
 
     IndexCatalog(DefaultStorage storage, String table, List<? extends IndexSpec<?>> declared) {
         this.storage = storage;
@@ -71,6 +92,11 @@ final class IndexCatalog {
         Map<String, IndexSpec<?>> byName = new LinkedHashMap<>();
         declared.forEach(s -> byName.put(s.name(), s));
         this.declared = Collections.unmodifiableMap(byName);
+    }
+
+    /** The indexed table. */
+    String table() {
+        return table;
     }
 
     /** The declared indexes, by name (what every other view of this table in this storage must declare too). */
@@ -150,7 +176,7 @@ final class IndexCatalog {
             for (String index : indexes) {
                 State s = merged.get(index);
                 if (s != null && s.state() != IndexStatus.State.READY) {
-                    merged.put(index, new State(s.unique(), s.sorted(), IndexStatus.State.READY));
+                    merged.put(index, s.withState(IndexStatus.State.READY));
                     changed = true;
                 }
             }
@@ -187,14 +213,50 @@ final class IndexCatalog {
 
     /** Reads the catalog, adds the declared indexes it lacks, writes it back if that changed anything. */
     private CompletableFuture<View> register(int attempt) {
-        return read().thenCompose(found -> {
+        return place().thenCompose(here -> read().thenCompose(found -> register(attempt, here, found)));
+    }
+
+    /**
+     * Where this storage keeps entries of this table: prepares the backend's accelerator for it
+     * once (again after a failure).
+     */
+    CompletableFuture<String> place() {
+        CompletableFuture<String> p = place;
+        if (p == null || p.isCompletedExceptionally()) {
+            dev.polystore.spi.IndexAccelerator a = storage.accelerator();
+            p = a == null ? CompletableFuture.completedFuture(ITEMS)
+                    : storage.call(table, () -> a.prepareEntries(table)).thenApply(id -> "native:" + id);
+            place = p;
+        }
+        return p;
+    }
+
+    private CompletableFuture<View> register(int attempt, String here, Found found) {
+        {
             Map<String, State> merged = new TreeMap<>(found.indexes());
             boolean changed = false;
             for (IndexSpec<?> d : declared.values()) {
                 State s = merged.get(d.name());
                 if (s == null) {
-                    merged.put(d.name(), new State(d.unique(), d.sorted(), IndexStatus.State.BUILDING));
+                    merged.put(d.name(), new State(d.unique(), d.sorted(), IndexStatus.State.BUILDING, here, List.of()));
                     changed = true;
+                } else if (!s.entries().equals(here)) {
+                    if (s.retired().contains(here)) {
+                        return CompletableFuture.<View>failedFuture(new ValidationException("index '" + d.name()
+                                + "' of store '" + table + "' is kept in " + s.entries() + " now; this storage keeps "
+                                + "entries in " + here + ", where this index was kept before and may have entries "
+                                + "gone stale since: declare the index under a new name here (or open the store the "
+                                + "way it is kept now)"));
+                    }
+                    List<String> retired = new ArrayList<>(s.retired());
+                    retired.add(s.entries());
+                    LOG.info("Index '{}' of store '{}' was kept in {}; this storage keeps entries in {}: it is "
+                            + "registered there as building", d.name(), table, s.entries(), here);
+                    merged.put(d.name(), new State(s.unique(), s.sorted(), IndexStatus.State.BUILDING, here, retired));
+                    changed = true;
+                }
+                if (s == null) {
+                    continue;
                 } else if (s.unique() != d.unique() || s.sorted() != d.sorted()) {
                     return CompletableFuture.<View>failedFuture(new ValidationException("index '" + d.name()
                             + "' of store '" + table + "' is declared " + describe(d.unique(), d.sorted())
@@ -222,7 +284,7 @@ final class IndexCatalog {
                 }
                 return CompletableFuture.<View>failedFuture(cause);
             }).thenCompose(x -> x);
-        });
+        }
     }
 
     /**
@@ -307,8 +369,10 @@ final class IndexCatalog {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.path("indexes").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 JsonNode n = e.getValue();
+                List<String> retired = new ArrayList<>();
+                n.path("retired").forEach(r -> retired.add(r.asText()));
                 indexes.put(e.getKey(), new State(n.path("unique").asBoolean(), n.path("sorted").asBoolean(),
-                        IndexStatus.State.valueOf(n.path("state").asText())));
+                        IndexStatus.State.valueOf(n.path("state").asText()), n.path("entries").asText(ITEMS), retired));
             }
             return indexes;
         } catch (IOException | IllegalArgumentException e) {
@@ -321,8 +385,14 @@ final class IndexCatalog {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", 1);
         ObjectNode all = root.putObject("indexes");
-        indexes.forEach((name, s) -> all.putObject(name).put("unique", s.unique()).put("sorted", s.sorted())
-                .put("state", s.state().name()));
+        indexes.forEach((name, s) -> {
+            ObjectNode n = all.putObject(name).put("unique", s.unique()).put("sorted", s.sorted())
+                    .put("state", s.state().name());
+            if (!s.entries().equals(ITEMS) || !s.retired().isEmpty()) {
+                n.put("entries", s.entries());
+                s.retired().forEach(n.putArray("retired")::add);
+            }
+        });
         try {
             return JSON.writeValueAsBytes(root);
         } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.UniqueIndexViolationException;
 import dev.polystore.ValidationException;
+import dev.polystore.spi.IndexAccelerator;
 import dev.polystore.spi.RawItem;
 import dev.polystore.spi.WriteOp;
 import java.util.ArrayList;
@@ -147,11 +148,19 @@ final class IndexedWrites {
             }
         }
         CompletableFuture<Void> ready = CompletableFuture.completedFuture(null);
+        Map<String, IndexCatalog.View> views = new java.util.concurrent.ConcurrentHashMap<>();
         for (IndexCatalog c : catalogs) {
-            ready = ready.thenCompose(v -> c.writable().thenApply(view -> null));
+            ready = ready.thenCompose(v -> c.writable().thenApply(view -> {
+                views.put(c.table(), view);
+                return null;
+            }));
+        }
+        if (storage.accelerator() != null) {
+            // Native entries: the engine checks unique holders itself, no entry is read.
+            return ready.thenCompose(v -> readCurrent()).thenCompose(current -> plan(current, Map.of(), views));
         }
         return ready.thenCompose(v -> readCurrent()).thenCompose(current -> readHolders(current)
-                .thenCompose(holders -> plan(current, holders)));
+                .thenCompose(holders -> plan(current, holders, views)));
     }
 
     /** The current item of every indexed put and delete (null: none, or none assumed for an "if absent" put). */
@@ -201,7 +210,8 @@ final class IndexedWrites {
         return holder != null && IndexEntries.decode(table, holder.key(), holder.payload()).key().equals(item);
     }
 
-    private CompletableFuture<Outcome> plan(RawItem[] current, Map<Key, RawItem> holders) {
+    private CompletableFuture<Outcome> plan(RawItem[] current, Map<Key, RawItem> holders,
+                                            Map<String, IndexCatalog.View> views) {
         int n = ops.size();
         List<WriteOp> spi = new ArrayList<>(n + 4);
         List<Boolean> existed = new ArrayList<>(n);
@@ -231,6 +241,9 @@ final class IndexedWrites {
         if (!transaction && n == 1 && ops.get(0).op instanceof WriteOp.Delete && current[0] == null) {
             // A delete that finds nothing writes nothing (linearized at the read).
             return CompletableFuture.completedFuture(new Outcome(new Result(List.of(0L), existed)));
+        }
+        if (storage.accelerator() != null) {
+            return commitNative(current, spi, existed, views);
         }
         List<Planned> entries = planEntries(current, holders);
         List<WriteOp> all = new ArrayList<>(spi);
@@ -310,6 +323,166 @@ final class IndexedWrites {
             }
         }
         return List.copyOf(byKey.values());
+    }
+
+    // ------------------------------------------------------------------ native entries
+
+    /** One planned native entry write, and the caller's operation it belongs to. */
+    private record NativePlanned(IndexAccelerator.EntryWrite write, int owner, IndexSet.Entry entry) {
+    }
+
+    private CompletableFuture<Outcome> commitNative(RawItem[] current, List<WriteOp> spi, List<Boolean> existed,
+                                                    Map<String, IndexCatalog.View> views) {
+        int n = ops.size();
+        checkPortableLimits(current, spi);
+        List<NativePlanned> entries = planNative(current, views);
+        List<IndexAccelerator.EntryWrite> writes = new ArrayList<>(entries.size());
+        entries.forEach(p -> writes.add(p.write()));
+        IndexAccelerator accelerator = storage.accelerator();
+        String anyTable = spi.get(0).table();
+        return storage.call(anyTable, () -> accelerator.transact(spi, writes)).handle((versions, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(new Outcome(new Result(List.copyOf(versions.subList(0, n)),
+                        existed)));
+            }
+            Throwable cause = Futures.unwrap(e);
+            if (!(cause instanceof ConditionFailedException cfe)) {
+                return CompletableFuture.<Outcome>failedFuture(cause);
+            }
+            if (cfe.operationIndex().isEmpty()) {
+                return diagnose(cfe, current, List.of());
+            }
+            int index = cfe.operationIndex().getAsInt();
+            if (index < n) {
+                Op o = ops.get(index);
+                if (o.indexed() && !callersOwn(o)) {
+                    return CompletableFuture.completedFuture(Outcome.RETRY);
+                }
+                return CompletableFuture.<Outcome>failedFuture(conditionFailed(index, null, cfe));
+            }
+            if (index - n < entries.size() && entries.get(index - n).write() instanceof IndexAccelerator.EntryWrite.Put p
+                    && p.unique()) {
+                NativePlanned planned = entries.get(index - n);
+                return CompletableFuture.<Outcome>failedFuture(uniqueViolation(planned.owner(), planned.entry(), cfe));
+            }
+            return CompletableFuture.<Outcome>failedFuture(new StoreException("backend '" + storage.backend()
+                    + "' failed operation " + index + " of a transaction of " + n + " operations and " + entries.size()
+                    + " native index entries for a condition that operation does not have", cfe));
+        }).thenCompose(x -> x);
+    }
+
+    /**
+     * The native entry writes: a delete of every entry an item loses, then a put of every entry it
+     * gains. An entry it keeps is written again only where the portable form needs it: a unique
+     * key (the engine checks the holder), a changed expiry, or an index not yet built (a build
+     * that read the item before this write leaves it to this writer).
+     */
+    private List<NativePlanned> planNative(RawItem[] current, Map<String, IndexCatalog.View> views) {
+        List<NativePlanned> deletes = new ArrayList<>();
+        List<NativePlanned> puts = new ArrayList<>();
+        Map<String, Integer> claimed = new java.util.HashMap<>();
+        for (int i = 0; i < ops.size(); i++) {
+            Op o = ops.get(i);
+            if (!o.indexed()) {
+                continue;
+            }
+            RawItem found = current[i];
+            Key key = o.op.key();
+            String table = o.op.table();
+            List<IndexSet.Entry> before = found == null ? List.of() : o.store.entriesOfPayload(key, found.payload());
+            List<IndexSet.Entry> after = o.op instanceof WriteOp.Put ? o.store.entriesOfValue(key, o.value) : List.of();
+            Set<Key> beforeKeys = new HashSet<>();
+            before.forEach(e -> beforeKeys.add(e.key()));
+            Set<Key> afterKeys = new HashSet<>();
+            after.forEach(e -> afterKeys.add(e.key()));
+            for (IndexSet.Entry e : before) {
+                if (!afterKeys.contains(e.key())) {
+                    deletes.add(new NativePlanned(new IndexAccelerator.EntryWrite.Delete(table, e.key(), key), i, e));
+                }
+            }
+            if (o.op instanceof WriteOp.Put p) {
+                IndexCatalog.View view = views.get(table);
+                for (IndexSet.Entry e : after) {
+                    boolean built = view != null && view.state(e.spec().name()) == dev.polystore.IndexStatus.State.READY;
+                    if (!e.unique() && built && beforeKeys.contains(e.key())
+                            && java.util.Objects.equals(found.expiresAt(), p.expiresAt())) {
+                        continue; // kept: its row names this item with this expiry already
+                    }
+                    if (e.unique() && claimed.putIfAbsent(table + "\u0000" + e.key().pk(), i) != null) {
+                        // Two operations of one transaction give one unique key to two items.
+                        throw uniqueViolation(i, e, null);
+                    }
+                    puts.add(new NativePlanned(new IndexAccelerator.EntryWrite.Put(table, e.key(), key, p.expiresAt(),
+                            e.unique()), i, e));
+                }
+            }
+        }
+        List<NativePlanned> all = new ArrayList<>(deletes);
+        all.addAll(puts);
+        return all;
+    }
+
+    /**
+     * The limits checked on the portable form of the write (an entry item per entry, copying the
+     * item), so that a write accepted here is accepted by every backend.
+     */
+    private void checkPortableLimits(RawItem[] current, List<WriteOp> spi) {
+        Map<String, long[]> byKey = new LinkedHashMap<>(); // entry id -> {bytes, put ? 1 : 0}
+        for (int i = 0; i < ops.size(); i++) {
+            Op o = ops.get(i);
+            if (!o.indexed()) {
+                continue;
+            }
+            RawItem found = current[i];
+            Key key = o.op.key();
+            String table = o.op.table();
+            List<IndexSet.Entry> before = found == null ? List.of() : o.store.entriesOfPayload(key, found.payload());
+            List<IndexSet.Entry> after = o.op instanceof WriteOp.Put ? o.store.entriesOfValue(key, o.value) : List.of();
+            for (IndexSet.Entry e : before) {
+                int keyBytes = Keys.utf8Length(e.key().pk()) + Keys.utf8Length(e.key().sk());
+                byKey.putIfAbsent(table + "\u0000" + e.key().pk() + "\u0000" + e.key().sk(),
+                        new long[] {Limits.itemSize(keyBytes, 0, 0), 0});
+            }
+            if (o.op instanceof WriteOp.Put p) {
+                for (IndexSet.Entry e : after) {
+                    long size = Limits.itemSize(Keys.utf8Length(e.key().pk()), Keys.utf8Length(e.key().sk()),
+                            IndexEntries.payloadSize(key, p.payload().length));
+                    if (size > Limits.MAX_ITEM_BYTES) {
+                        throw new ValidationException("item " + key + " is too large for index '" + e.spec().name()
+                                + "' of store '" + table + "': its entry (a copy of the item under the index key, in "
+                                + "the portable form every backend must be able to hold) would be " + size
+                                + " bytes; the portable item limit is " + Limits.MAX_ITEM_BYTES + ". Nothing was written");
+                    }
+                    byKey.put(table + "\u0000" + e.key().pk() + "\u0000" + e.key().sk(), new long[] {size, 1});
+                }
+            }
+        }
+        Capabilities caps = storage.capabilities();
+        int puts = 0;
+        long bytes = 0;
+        for (long[] v : byKey.values()) {
+            puts += (int) v[1];
+            bytes += v[0];
+        }
+        int total = spi.size() + byKey.size();
+        if (total > caps.maxTransactionItems()) {
+            throw new ValidationException(describe() + " needs " + total + " operations in one transaction in the "
+                    + "portable form (" + spi.size() + " for the items, " + puts + " index entries to write, "
+                    + (byKey.size() - puts) + " to remove); the portable limit, and backend '" + storage.backend()
+                    + "''s, is " + caps.maxTransactionItems() + ". Give values fewer index keys, or split the "
+                    + "transaction. Nothing was written");
+        }
+        for (WriteOp op : spi) {
+            int keyBytes = Keys.utf8Length(op.key().pk()) + Keys.utf8Length(op.key().sk());
+            bytes += op instanceof WriteOp.Put p ? Limits.itemSize(keyBytes, 0, p.payload().length)
+                    : Limits.itemSize(keyBytes, 0, 0);
+        }
+        if (bytes > caps.maxTransactionBytes()) {
+            throw new ValidationException(describe() + " is " + bytes + " bytes encoded in the portable form, with its "
+                    + puts + " index entries (each a copy of its item); backend '" + storage.backend() + "' allows at "
+                    + "most " + caps.maxTransactionBytes() + " in one transaction. Give values fewer index keys, or "
+                    + "make them smaller. Nothing was written");
+        }
     }
 
     private void checkLimits(int itemOps, List<Planned> entries, List<WriteOp> all) {

@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * there, e.g. an encrypting layer removes native search over ciphertext). A test in
  * {@code storage-api} fails if a method added to {@code StorageBackend} is not forwarded.
  *
- * <p>One method is deliberately not forwarded: {@link #nativeHandles()} (the engine's own client,
+ * <p>Two methods are deliberately not forwarded: {@link #indexAccelerator()} (it writes around
+ * the layer; see there), and {@link #nativeHandles()} (the engine's own client,
  * for {@code Storage.unwrap}) is hidden unless the layer passes it on, because a client that
  * reaches the engine around a layer bypasses it; see that method for the rule.
  *
@@ -37,9 +38,20 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
         return delegate;
     }
 
+    /**
+     * The delegate's capabilities, without {@link dev.polystore.Capability#NATIVE_INDEXES} unless
+     * this layer hands out an {@link #indexAccelerator()}.
+     */
     @Override
     public Capabilities capabilities() {
-        return delegate.capabilities();
+        Capabilities c = delegate.capabilities();
+        if (c == null || !c.has(dev.polystore.Capability.NATIVE_INDEXES) || indexAccelerator().isPresent()) {
+            return c;
+        }
+        java.util.Set<dev.polystore.Capability> without = java.util.EnumSet.copyOf(c.supported());
+        without.remove(dev.polystore.Capability.NATIVE_INDEXES);
+        return new Capabilities(without, c.maxTransactionItems(), c.maxTransactionBytes(), c.maxBatchGetItems(),
+                c.maxBatchWriteItems(), c.transactionsAcrossPartitions());
     }
 
     @Override
@@ -98,6 +110,18 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     @Override
     public java.util.Map<Class<?>, Object> nativeHandles() {
         return java.util.Map.of();
+    }
+
+    /**
+     * Hides the delegate's index accelerator (and {@link #capabilities()} then drops
+     * {@link dev.polystore.Capability#NATIVE_INDEXES}): its {@link IndexAccelerator#transact}
+     * writes items around this layer's {@link #transact}, so a layer passes it on only when it
+     * changes nothing of what indexed writes store, with {@code return delegate.indexAccelerator();}.
+     * Indexed stores then keep their entries as items, through this layer.
+     */
+    @Override
+    public Optional<IndexAccelerator> indexAccelerator() {
+        return Optional.empty();
     }
 
     @Override

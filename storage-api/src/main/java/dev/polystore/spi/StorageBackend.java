@@ -116,6 +116,15 @@ public interface StorageBackend extends AutoCloseable {
     }
 
     /**
+     * The backend's native store of secondary-index entries, present exactly when
+     * {@link #capabilities()} declares {@link Capability#NATIVE_INDEXES}. See
+     * {@link IndexAccelerator} for what it must keep and when.
+     */
+    default Optional<IndexAccelerator> indexAccelerator() {
+        return Optional.empty();
+    }
+
+    /**
      * The engine's native objects a user may ask for with {@code Storage.unwrap(Class)}, by the
      * type to ask for (each value an instance of its key): e.g. the DynamoDB
      * {@code DynamoDbAsyncClient}, or a read-only {@code javax.sql.DataSource} over an SQLite

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class ForwardingStorageBackendTest {
     /** Methods a layer deliberately does not pass on unless it decides to (see their Javadoc). */
-    private static final java.util.Set<String> NOT_PASSED_ON = java.util.Set.of("nativeHandles");
+    private static final java.util.Set<String> NOT_PASSED_ON = java.util.Set.of("nativeHandles", "indexAccelerator");
 
     @Test
     void everyBackendMethodIsForwarded() throws Exception {
@@ -78,5 +78,33 @@ class ForwardingStorageBackendTest {
             }
         };
         assertEquals(java.util.Map.of(CharSequence.class, "client"), passing.nativeHandles());
+    }
+
+    @Test
+    void indexAcceleratorIsHiddenWithItsCapabilityUnlessTheLayerPassesItOn() {
+        IndexAccelerator accelerator = (IndexAccelerator) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {IndexAccelerator.class}, (proxy, method, args) -> null);
+        dev.polystore.Capabilities caps = dev.polystore.Capabilities.builder().transactions(100, 4_000_000)
+                .nativeIndexes().build();
+        StorageBackend inner = (StorageBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {StorageBackend.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "capabilities" -> caps;
+                    case "indexAccelerator" -> java.util.Optional.of(accelerator);
+                    default -> null;
+                });
+        ForwardingStorageBackend hiding = new ForwardingStorageBackend(inner) {
+        };
+        assertTrue(hiding.indexAccelerator().isEmpty(), "a layer must not hand out an accelerator that writes around it");
+        assertTrue(!hiding.capabilities().has(dev.polystore.Capability.NATIVE_INDEXES),
+                "a layer hiding the accelerator must not declare NATIVE_INDEXES");
+        assertTrue(hiding.capabilities().has(dev.polystore.Capability.TRANSACTIONS));
+        ForwardingStorageBackend passing = new ForwardingStorageBackend(inner) {
+            @Override
+            public java.util.Optional<IndexAccelerator> indexAccelerator() {
+                return delegate().indexAccelerator();
+            }
+        };
+        assertEquals(java.util.Optional.of(accelerator), passing.indexAccelerator());
+        assertTrue(passing.capabilities().has(dev.polystore.Capability.NATIVE_INDEXES));
     }
 }

@@ -16,6 +16,7 @@ import dev.polystore.spi.SearchIndex;
 import dev.polystore.spi.StorageBackend;
 import dev.polystore.spi.WriteOp;
 import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.IndexAccelerator;
 import dev.polystore.spi.ImportOutcome;
 import dev.polystore.spi.ScanPlan;
 import dev.polystore.spi.KeySegment;
@@ -83,7 +84,7 @@ final class SqliteBackend implements StorageBackend {
     static final int MAX_BATCH_WRITE = 500;
     private static final Capabilities CAPABILITIES = new Capabilities(
             EnumSet.of(Capability.TRANSACTIONS, Capability.BATCH, Capability.EXPIRY, Capability.NATIVE_SEARCH,
-                    Capability.SCAN, Capability.IMPORT),
+                    Capability.SCAN, Capability.IMPORT, Capability.NATIVE_INDEXES),
             MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_BYTES, MAX_BATCH_GET, MAX_BATCH_WRITE);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** Ends a reader's read transaction (no busy retries: a read transaction takes no lock that waits). */
@@ -451,6 +452,68 @@ final class SqliteBackend implements StorageBackend {
         return Optional.of(searchIndex);
     }
 
+
+    // --- native secondary-index entries ({@link NativeIndexes}) ---
+
+    private final IndexAccelerator indexAccelerator = new IndexAccelerator() {
+        @Override
+        public CompletableFuture<String> prepareEntries(String table) {
+            try {
+                TableNames.require(table);
+            } catch (StoreException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return write(new Writer.Request<>(1, () -> "prepare the index entries of store '" + table + "'", null,
+                    (w, now) -> w.prepareEntries(table)));
+        }
+
+        @Override
+        public CompletableFuture<List<Long>> transact(List<WriteOp> operations, List<EntryWrite> entries) {
+            List<WriteOp> ops = List.copyOf(operations);
+            List<EntryWrite> writes = List.copyOf(entries);
+            return write(new Writer.Request<>(Math.max(1, ops.size() + writes.size()), () -> "commit a transaction of "
+                    + ops.size() + " operations and " + writes.size() + " index entries",
+                    ops.size() == 1 ? ops.get(0).key() : null, (w, now) -> w.transact(ops, writes, now)));
+        }
+
+        @Override
+        public CompletableFuture<RawPage> query(QuerySpec q) {
+            return read(() -> "query index entries " + q.pk() + " of store '" + q.table() + "'", (r, now) -> {
+                NativeIndexes.Select select = NativeIndexes.query(q.table(), q.pk(), q.range(), q.direction(),
+                        q.exclusiveStartSk(), now.getEpochSecond(), q.limit());
+                PreparedStatement ps = r.getBindingAll(select.sql());
+                List<Object> params = select.parameters();
+                for (int i = 0; i < params.size(); i++) {
+                    Object p = params.get(i);
+                    if (p instanceof String str) {
+                        ps.setString(i + 1, str);
+                    } else {
+                        ps.setLong(i + 1, ((Number) p).longValue());
+                    }
+                }
+                List<RawItem> items = new ArrayList<>(Math.min(q.limit(), 128));
+                String last = null;
+                boolean more = false;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (items.size() == q.limit()) {
+                            more = true;
+                            break;
+                        }
+                        last = rs.getString(1);
+                        items.add(new RawItem(new Key(rs.getString(2), rs.getString(3)), payload(rs, 6), rs.getLong(4),
+                                expiryOrSentinel(rs, 5)));
+                    }
+                }
+                return new RawPage(items, more ? last : null);
+            });
+        }
+    };
+
+    @Override
+    public Optional<IndexAccelerator> indexAccelerator() {
+        return Optional.of(indexAccelerator);
+    }
 
     /**
      * For {@code Storage.unwrap}: a {@code javax.sql.DataSource} whose connections open the

@@ -735,6 +735,20 @@ final class Writer {
         return versions;
     }
 
+    /** {@link #transact} and the native index entries of its items, in the same transaction ({@link NativeIndexes}). */
+    List<Long> transact(List<WriteOp> ops, List<dev.polystore.spi.IndexAccelerator.EntryWrite> entries, Instant now)
+            throws SQLException {
+        List<Long> versions = transact(ops, now);
+        NativeIndexes.apply(cache, ops.size(), entries, now);
+        return versions;
+    }
+
+    /** Creates the native entry table of a store (and the store's table). @return the id of its place */
+    String prepareEntries(String name) throws SQLException {
+        createTable(name);
+        return NativeIndexes.prepare(cache, name);
+    }
+
     /** Imports items as given (version, expiry); see {@code StorageBackend.importItems}. */
     List<ImportOutcome> importItems(String table, List<RawItem> items, ImportMode mode, Instant now) throws SQLException {
         PreparedStatement ps = cache.get(mode == ImportMode.IF_NEWER ? Sql.importIfNewer(table)
