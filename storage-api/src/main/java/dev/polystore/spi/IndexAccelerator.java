@@ -23,7 +23,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Same transaction.</b> {@link #transact} applies the item operations exactly as
  * {@link StorageBackend#transact} does, and the entry writes, all in <em>one</em> engine
- * transaction: all or nothing, checked atomically. Entry writes are applied after the
+ * transaction: all or nothing, checked atomically. The operations' conditions are checked
+ * before the entries' (when several fail, the failure names the first operation that fails, as
+ * the portable transaction of items and entry items would). Entry writes are applied after the
  * operations, deletes before puts, in list order. A unique entry ({@link EntryWrite.Put#unique()})
  * is claimed: it fails the whole transaction with {@link dev.polystore.ConditionFailedException}
  * whose operation index is {@code operations.size() + } the entry's index in {@code entries}
