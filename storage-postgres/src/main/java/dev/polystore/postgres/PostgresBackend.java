@@ -14,6 +14,7 @@ import dev.polystore.OutcomeUnknownException;
 import dev.polystore.StoreException;
 import dev.polystore.UnavailableException;
 import dev.polystore.spi.ImportMode;
+import dev.polystore.spi.IndexAccelerator;
 import dev.polystore.spi.ImportOutcome;
 import dev.polystore.spi.QuerySpec;
 import dev.polystore.spi.RawItem;
@@ -129,6 +130,7 @@ final class PostgresBackend implements StorageBackend {
             .expiry()
             .scan()
             .importItems()
+            .nativeIndexes()
             .build();
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final ThreadLocal<PostgresBackend> CALLBACK_OWNER = new ThreadLocal<>();
@@ -865,12 +867,73 @@ final class PostgresBackend implements StorageBackend {
         byte[] token = tokens.next();
         Key single = ops.size() == 1 ? ops.get(0).key() : null;
         Supplier<String> what = () -> "commit a transaction of " + ops.size() + " operations";
-        return submit(what, (c, now, attempt) -> runTransaction(c, ops, token, now, attempt),
+        return submit(what, (c, now, attempt) -> runTransaction(c, ops, List.of(), token, now, attempt),
                 (failure, attempt, now) -> resolveCommit(what.get(), single, attempt, failure));
     }
 
-    private List<Long> runTransaction(Connection c, List<WriteOp> ops, byte[] token, Instant now, Attempt attempt)
-            throws SQLException {
+    // Native secondary-index entries (PostgresIndexes): written in runTransaction before its COMMIT.
+    private final IndexAccelerator indexAccelerator = new IndexAccelerator() {
+        @Override
+        public CompletableFuture<String> prepareEntries(String table) {
+            return prepareTable(table).thenCompose(v -> submit(() -> "prepare the index entries of store '" + table + "'",
+                    (c, now, attempt) -> PostgresIndexes.prepare(c, sql, table), null));
+        }
+
+        @Override
+        public CompletableFuture<List<Long>> transact(List<WriteOp> operations, List<EntryWrite> entries) {
+            List<WriteOp> ops = List.copyOf(operations);
+            List<EntryWrite> writes = List.copyOf(entries);
+            byte[] token = tokens.next();
+            Key single = ops.size() == 1 ? ops.get(0).key() : null;
+            Supplier<String> what = () -> "commit a transaction of " + ops.size() + " operations and " + writes.size()
+                    + " index entries";
+            return submit(what, (c, now, attempt) -> runTransaction(c, ops, writes, token, now, attempt),
+                    (failure, attempt, now) -> resolveCommit(what.get(), single, attempt, failure));
+        }
+
+        @Override
+        public CompletableFuture<RawPage> query(QuerySpec q) {
+            return submit(() -> "query index entries " + q.pk() + " of store '" + q.table() + "'", (c, now, attempt) -> {
+                PostgresIndexes.Select select = PostgresIndexes.query(sql, q.table(), SortKeys.utf8(q.pk()), q.range(),
+                        q.direction(), q.exclusiveStartSk() == null ? null : SortKeys.utf8(q.exclusiveStartSk()),
+                        now.getEpochSecond(), q.limit());
+                try (PreparedStatement ps = prepare(c, select.sql())) {
+                    List<Object> params = select.parameters();
+                    for (int i = 0; i < params.size(); i++) {
+                        Object p = params.get(i);
+                        if (p instanceof byte[] b) {
+                            ps.setBytes(i + 1, b);
+                        } else {
+                            ps.setLong(i + 1, (Long) p);
+                        }
+                    }
+                    List<RawItem> items = new ArrayList<>(Math.min(q.limit(), 128));
+                    String last = null;
+                    boolean more = false;
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            if (items.size() == q.limit()) {
+                                more = true;
+                                break;
+                            }
+                            last = utf8(rs.getBytes(1));
+                            items.add(new RawItem(new Key(utf8(rs.getBytes(2)), utf8(rs.getBytes(3))), rs.getBytes(6),
+                                    rs.getLong(4), expiry(rs, 5)));
+                        }
+                    }
+                    return new RawPage(items, more ? last : null);
+                }
+            }, null);
+        }
+    };
+
+    @Override
+    public Optional<IndexAccelerator> indexAccelerator() {
+        return Optional.of(indexAccelerator);
+    }
+
+    private List<Long> runTransaction(Connection c, List<WriteOp> ops, List<IndexAccelerator.EntryWrite> entries,
+                                      byte[] token, Instant now, Attempt attempt) throws SQLException {
         // Operation indices by table (tables in name order), each table's in key order.
         Map<String, List<Integer>> byTable = new TreeMap<>();
         for (int i = 0; i < ops.size(); i++) {
@@ -967,6 +1030,9 @@ final class PostgresBackend implements StorageBackend {
                         ps.executeUpdate();
                     }
                 }
+            }
+            if (!entries.isEmpty()) {
+                PostgresIndexes.apply(c, sql, ops.size(), entries, nowSeconds);
             }
             attempt.versions = versions;
             attempt.writeSent = true;

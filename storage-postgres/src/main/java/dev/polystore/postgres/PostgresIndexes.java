@@ -65,13 +65,31 @@ final class PostgresIndexes {
 
     /**
      * Applies entry writes in the open transaction of {@code c}, after its {@code operations}
-     * item operations: deletes, then puts; a unique put whose key a live entry of another item
+     * item operations, in entry-key order (a delete before a put of the same key); a unique put
+     * whose key a live entry of another item
      * holds fails with {@link ConditionFailedException} at index {@code operations + j} (the
      * caller rolls back).
      */
     static void apply(Connection c, Sql sql, int operations, List<IndexAccelerator.EntryWrite> entries, long now)
             throws SQLException {
-        for (IndexAccelerator.EntryWrite w : entries) {
+        // In key order (a stable sort: a delete stays before a put of the same key), so that
+        // concurrent transactions lock entry rows in one order and never deadlock on them.
+        List<Integer> order = new ArrayList<>();
+        for (int j = 0; j < entries.size(); j++) {
+            order.add(j);
+        }
+        order.sort((a, b) -> {
+            IndexAccelerator.EntryWrite x = entries.get(a);
+            IndexAccelerator.EntryWrite y = entries.get(b);
+            int t = x.table().compareTo(y.table());
+            if (t != 0) {
+                return t;
+            }
+            int pk = SortKeys.compare(x.entry().pk(), y.entry().pk());
+            return pk != 0 ? pk : SortKeys.compare(x.entry().sk(), y.entry().sk());
+        });
+        for (int j : order) {
+            IndexAccelerator.EntryWrite w = entries.get(j);
             if (w instanceof IndexAccelerator.EntryWrite.Delete d) {
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + entryTable(sql, d.table())
                         + " WHERE epk = ? AND esk = ? AND item_pk = ? AND item_sk = ?")) {
@@ -81,12 +99,9 @@ final class PostgresIndexes {
                     ps.setBytes(4, SortKeys.utf8(d.item().sk()));
                     ps.executeUpdate();
                 }
-            }
-        }
-        for (int j = 0; j < entries.size(); j++) {
-            if (!(entries.get(j) instanceof IndexAccelerator.EntryWrite.Put p)) {
                 continue;
             }
+            IndexAccelerator.EntryWrite.Put p = (IndexAccelerator.EntryWrite.Put) w;
             String t = entryTable(sql, p.table());
             String upsert = "INSERT INTO " + t + " AS o (epk, esk, item_pk, item_sk, expires_at) VALUES (?, ?, ?, ?, ?) "
                     + "ON CONFLICT (epk, esk) DO UPDATE SET item_pk = excluded.item_pk, item_sk = excluded.item_sk, "

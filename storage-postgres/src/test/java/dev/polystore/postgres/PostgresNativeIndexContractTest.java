@@ -6,11 +6,7 @@ import dev.polystore.testkit.postgres.EmbeddedPostgresExtension;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/**
- * The native index hook's contract on PostgreSQL: not implemented there yet (the portable entries
- * are already read through the primary key), so NATIVE_INDEXES is undeclared and its tests are
- * skipped, naming it.
- */
+/** The native index hook on PostgreSQL: an entry table of bytea keys with its primary key, joined back to the items. */
 class PostgresNativeIndexContractTest extends NativeIndexContract {
     @RegisterExtension
     static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
