@@ -53,7 +53,7 @@ class CapabilitiesTest {
     @Test
     void builderDeclaresEachCapabilityOnce() {
         Capabilities caps = Capabilities.builder().transactions(100, 4L << 20).batch(100, 25).expiry().nativeSearch()
-                .changeNotifications().scan().importItems().build();
+                .changeNotifications().scan().importItems().nativeIndexes().build();
         assertEquals(EnumSet.allOf(Capability.class), EnumSet.copyOf(caps.supported()));
         assertEquals(new Capabilities(EnumSet.allOf(Capability.class), 100, 4L << 20, 100, 25), caps);
         IllegalStateException twice = assertThrows(IllegalStateException.class, () -> Capabilities.builder().expiry().expiry());
