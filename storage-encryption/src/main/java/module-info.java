@@ -12,6 +12,8 @@ module dev.polystore.encryption {
 
     uses dev.polystore.encryption.KeyProvider;
 
+    provides dev.polystore.spi.StorageLayer with dev.polystore.encryption.EncryptionLayer;
+
     provides dev.polystore.encryption.KeyProvider with dev.polystore.encryption.CleartextFileKeyProvider,
             dev.polystore.encryption.EnvironmentKeyProvider, dev.polystore.encryption.AwsKmsKeyProvider;
 }

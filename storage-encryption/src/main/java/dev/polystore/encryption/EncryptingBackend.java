@@ -78,6 +78,11 @@ public final class EncryptingBackend extends ForwardingStorageBackend {
     }
 
     @Override
+    public int payloadOverheadBytes() {
+        return delegate.payloadOverheadBytes() + keys.cipher().overhead();
+    }
+
+    @Override
     public Capabilities capabilities() {
         return capabilities;
     }
@@ -98,7 +103,8 @@ public final class EncryptingBackend extends ForwardingStorageBackend {
     byte[] seal(String table, Key key, Key stored, byte[] payload) {
         String original = stored.pk().equals(key.pk()) ? null : key.pk();
         byte[] out = keys.cipher().encrypt(table, stored, original, payload);
-        long size = Limits.itemSize(SortKeys.utf8Length(stored.pk()), SortKeys.utf8Length(stored.sk()), out.length);
+        long size = Limits.itemSize(SortKeys.utf8Length(stored.pk()), SortKeys.utf8Length(stored.sk()),
+                out.length + delegate.payloadOverheadBytes());
         if (size > Limits.MAX_ITEM_BYTES) {
             throw new ValidationException("item " + key + " of store '" + table + "' is " + size
                     + " bytes encrypted, over the portable limit of " + Limits.MAX_ITEM_BYTES + " bytes (encryption adds "

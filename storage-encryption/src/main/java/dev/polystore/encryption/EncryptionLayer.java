@@ -3,6 +3,8 @@ package dev.polystore.encryption;
 import com.google.crypto.tink.KeysetHandle;
 import dev.polystore.ConfigurationException;
 import dev.polystore.spi.ConfigSection;
+import dev.polystore.spi.ProviderContext;
+import dev.polystore.spi.StorageLayer;
 import dev.polystore.spi.StorageBackend;
 import java.security.GeneralSecurityException;
 
@@ -13,18 +15,23 @@ import java.security.GeneralSecurityException;
  *
  * <p>Thread-safe; cheap to construct.
  */
-public final class EncryptionLayer {
+public final class EncryptionLayer implements StorageLayer {
     /** The layer's name and config section. */
     public static final String NAME = "encryption";
 
-    /** The layer's Maven coordinates, for messages. */
+    @Override
     public String artifact() {
         return "dev.polystore:storage-encryption";
     }
 
-    /** The layer's name, {@value #NAME}. */
+    @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public StorageBackend wrap(StorageBackend inner, ProviderContext context) {
+        return wrap(inner, context.config());
     }
 
     /**
