@@ -46,9 +46,19 @@ final class ItemCipher {
     private final Set<Integer> enabledKeyIds;
     private final int primaryKeyId;
     private final int aeadOverhead;
+    private final boolean bind;
 
     /** @throws GeneralSecurityException if the keyset is no AEAD keyset or a key has no Tink key id prefix */
     ItemCipher(KeysetHandle keyset) throws GeneralSecurityException {
+        this(keyset, true);
+    }
+
+    /**
+     * @param bind false only for the tests' deliberately broken layer (no associated data), which
+     *             the tamper suite must catch; never reachable from configuration
+     */
+    ItemCipher(KeysetHandle keyset, boolean bind) throws GeneralSecurityException {
+        this.bind = bind;
         Set<Integer> ids = new HashSet<>();
         for (int i = 0; i < keyset.size(); i++) {
             KeysetHandle.Entry e = keyset.getAt(i);
@@ -64,6 +74,10 @@ final class ItemCipher {
         this.enabledKeyIds = Set.copyOf(ids);
         this.primaryKeyId = keyset.getPrimary().getId();
         this.aeadOverhead = aead.encrypt(new byte[0], new byte[0]).length;
+    }
+
+    private byte[] aad(String store, Key stored) {
+        return bind ? AssociatedData.of(FORMAT, store, stored.pk(), stored.sk()) : new byte[0];
     }
 
     /** The key id new ciphertexts are made with. */
@@ -93,7 +107,7 @@ final class ItemCipher {
         }
         inner.put(payload);
         try {
-            byte[] ct = aead.encrypt(inner.array(), AssociatedData.of(FORMAT, store, stored.pk(), stored.sk()));
+            byte[] ct = aead.encrypt(inner.array(), aad(store, stored));
             byte[] out = new byte[1 + ct.length];
             out[0] = FORMAT;
             System.arraycopy(ct, 0, out, 1, ct.length);
@@ -138,7 +152,7 @@ final class ItemCipher {
         byte[] inner;
         try {
             inner = aead.decrypt(java.util.Arrays.copyOfRange(payload, 1, payload.length),
-                    AssociatedData.of(FORMAT, store, stored.pk(), stored.sk()));
+                    aad(store, stored));
         } catch (GeneralSecurityException e) {
             throw new IntegrityException("item " + shownKey + " of store '" + store + "' failed authentication: its"
                     + " ciphertext was altered, or moved from another key or store", store, shownKey, e);

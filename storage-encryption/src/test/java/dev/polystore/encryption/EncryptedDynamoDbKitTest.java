@@ -30,7 +30,7 @@ class EncryptedDynamoDbKitTest extends EveryContract {
 
     @Override
     protected StorageConfig config(Path tempDir) throws Exception {
-        return TestKeys.encrypted(dynamodb(DYNAMODB.endpoint()), tempDir).build();
+        return TestKeys.encrypted(dynamodb(DYNAMODB.endpoint())).build();
     }
 
     @Override

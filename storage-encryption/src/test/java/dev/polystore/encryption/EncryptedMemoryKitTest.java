@@ -8,7 +8,7 @@ import java.nio.file.Path;
 class EncryptedMemoryKitTest extends EveryContract {
     @Override
     protected StorageConfig config(Path tempDir) throws Exception {
-        return TestKeys.encrypted(StorageConfig.builder().backend("memory"), tempDir).build();
+        return TestKeys.encrypted(StorageConfig.builder().backend("memory")).build();
     }
 
     @Override

@@ -30,7 +30,7 @@ class EncryptedPostgresKitTest extends EveryContract {
         if (!server.password().isEmpty()) {
             b.set("postgres.password", server.password());
         }
-        return TestKeys.encrypted(b, tempDir).build();
+        return TestKeys.encrypted(b).build();
     }
 
     @Override

@@ -17,7 +17,7 @@ class EncryptedRedisKitTest extends EveryContract {
     @Override
     protected StorageConfig config(Path tempDir) throws Exception {
         return TestKeys.encrypted(StorageConfig.builder().backend("redis").set("redis.uri", REDIS.uri())
-                .set("redis.key_prefix", "enc:"), tempDir).build();
+                .set("redis.key_prefix", "enc:")).build();
     }
 
     @Override

@@ -9,7 +9,7 @@ class EncryptedSqliteKitTest extends EveryContract {
     @Override
     protected StorageConfig config(Path tempDir) throws Exception {
         return TestKeys.encrypted(StorageConfig.builder().backend("sqlite")
-                .set("sqlite.path", tempDir.resolve("t.db").toString()), tempDir).build();
+                .set("sqlite.path", tempDir.resolve("t.db").toString())).build();
     }
 
     @Override

@@ -39,6 +39,25 @@ final class TestKeys {
         return file;
     }
 
+    private static Path shared;
+
+    /**
+     * Sets the layer on {@code b} with one keyset pair for the whole test run: the kit's domain
+     * stores share fixed keys (an id counter, listings) across the tests of one engine, which must
+     * therefore read each other's items.
+     */
+    static synchronized StorageConfig.Builder encrypted(StorageConfig.Builder b) throws Exception {
+        if (shared == null) {
+            shared = Files.createTempDirectory("enc-keys");
+            shared.toFile().deleteOnExit();
+        }
+        StorageConfig.Builder out = encrypted(b, shared);
+        shared.resolve("keys/aead.json").toFile().deleteOnExit();
+        shared.resolve("keys/prf.json").toFile().deleteOnExit();
+        shared.resolve("keys").toFile().deleteOnExit();
+        return out;
+    }
+
     /** Writes a fresh AEAD and PRF keyset under {@code dir} (once) and sets the layer on {@code b}. */
     static StorageConfig.Builder encrypted(StorageConfig.Builder b, Path dir) throws Exception {
         Path aead = dir.resolve("keys/aead.json");
