@@ -219,6 +219,7 @@ class SqliteTamperTest {
         PrintStream err = System.err;
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         List<String> messages = new ArrayList<>();
+        List<String> filesWhileOpen = new ArrayList<>();
         try (Storage s = open()) {
             Store<String> st = s.store("canary", Codec.utf8(), StoreOptions.indexes(
                     IndexSpec.of("byValue", (String v) -> v)));
@@ -229,6 +230,13 @@ class SqliteTamperTest {
                     java.util.Map.of())).join();
             assertEquals(List.of(id), docs.search(marker, 10).join().stream().map(h -> h.id()).toList(),
                     "exact-term search through blind terms");
+            byte[] needleOpen = marker.getBytes(StandardCharsets.UTF_8);
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.getFileName().toString().startsWith("t.db")).toList()) {
+                    assertFalse(contains(Files.readAllBytes(f), needleOpen), "marker found in " + f.getFileName() + " (open)");
+                    filesWhileOpen.add(f.getFileName().toString());
+                }
+            }
             new Jdbc().write("canary", Key.of("p", "s"), new byte[] {1, 2, 3});
             try {
                 st.get("p", "s").join();
@@ -248,11 +256,15 @@ class SqliteTamperTest {
             }
         }
         assertTrue(filesChecked >= 1);
-        assertFalse(captured.toString(StandardCharsets.UTF_8).contains(marker), "marker in the log");
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("cleartext keyset file"), "the log was captured: " + log);
+        assertFalse(log.contains(marker), "marker in the log");
+        assertTrue(filesWhileOpen.contains("t.db-wal"), "the WAL was checked while open: " + filesWhileOpen);
         assertFalse(messages.isEmpty());
         messages.forEach(m -> assertFalse(m.contains(marker), m));
         assertTrue(new Jdbc().pks("documents").stream().noneMatch(pk -> pk.contains(marker)), "blind terms");
-        System.out.println("canary sqlite: marker absent from " + filesChecked + " files (database, WAL), the log and "
+        System.out.println("canary sqlite: marker absent from " + filesWhileOpen + " while open, " + filesChecked
+                + " file(s) after close, the log and "
                 + messages.size() + " error message(s)");
     }
 
