@@ -9,6 +9,7 @@ module dev.polystore.cli {
     requires info.picocli;
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
+    requires dev.polystore.encryption; // polystore reencrypt
 
     exports dev.polystore.cli;
 

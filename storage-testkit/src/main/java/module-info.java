@@ -24,6 +24,7 @@ module dev.polystore.testkit {
     exports dev.polystore.testkit.engines;
     exports dev.polystore.testkit.faults;
     exports dev.polystore.testkit.index;
+    exports dev.polystore.testkit.layers;
     exports dev.polystore.testkit.migration;
     exports dev.polystore.testkit.mirror;
     exports dev.polystore.testkit.net;

@@ -18,7 +18,9 @@ package dev.polystore;
  *   <li>{@link UnsupportedCapabilityException}: the backend does not offer an optional capability;</li>
  *   <li>{@link ConfigurationException}: bad or missing configuration, reported when opening;</li>
  *   <li>{@link BatchWriteException}: part of a (non-atomic) batch was not written;</li>
- *   <li>{@link CodecException}: a value could not be encoded or a stored payload decoded.</li>
+ *   <li>{@link CodecException}: a value could not be encoded or a stored payload decoded;</li>
+ *   <li>{@link IntegrityException}: a stored item failed an integrity check (altered, moved, or
+ *       encrypted under a key that is not at hand); nothing of its payload is returned.</li>
  * </ul>
  */
 public class StoreException extends RuntimeException {

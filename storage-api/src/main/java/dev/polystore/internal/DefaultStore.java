@@ -455,10 +455,12 @@ final class DefaultStore<T> implements Store<T> {
             storage.require(Capability.EXPIRY);
         }
         byte[] payload = encode(item.value());
-        long size = Limits.itemSize(Keys.utf8Length(item.pk()), Keys.utf8Length(item.sk()), payload.length);
+        int layerOverhead = storage.spi().payloadOverheadBytes();
+        long size = Limits.itemSize(Keys.utf8Length(item.pk()), Keys.utf8Length(item.sk()), payload.length + layerOverhead);
         if (size > Limits.MAX_ITEM_BYTES) {
             throw new ValidationException("item " + item.key() + " is " + size + " bytes encoded (keys + payload + "
-                    + Limits.ITEM_OVERHEAD_BYTES + "); the portable limit is " + Limits.MAX_ITEM_BYTES
+                    + Limits.ITEM_OVERHEAD_BYTES + (layerOverhead == 0 ? "" : " + " + layerOverhead + " of the layers")
+                    + "); the portable limit is " + Limits.MAX_ITEM_BYTES
                     + " bytes: store large values elsewhere and keep a reference");
         }
         return new WriteOp.Put(table, item.key(), payload, item.expiresAt().orElse(null), condition);

@@ -150,6 +150,11 @@ public abstract class ForwardingStorageBackend implements StorageBackend {
     }
 
     @Override
+    public int payloadOverheadBytes() {
+        return delegate.payloadOverheadBytes();
+    }
+
+    @Override
     public CompletableFuture<Health> health() {
         return delegate.health();
     }

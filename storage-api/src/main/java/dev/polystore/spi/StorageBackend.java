@@ -207,6 +207,17 @@ public interface StorageBackend extends AutoCloseable {
         return CompletableFuture.failedFuture(new UnsupportedCapabilityException(name(), Capability.IMPORT));
     }
 
+    /**
+     * Bytes this backend adds to every payload it stores (a layer that encrypts adds its nonce, tag
+     * and key id), which the portable size limit counts: the API layer refuses an item whose keys,
+     * payload and this overhead exceed {@link dev.polystore.Limits#MAX_ITEM_BYTES}, with
+     * {@link dev.polystore.ValidationException} and before anything is written, on every backend
+     * alike. 0 by default; a layer returns its own overhead plus its delegate's.
+     */
+    default int payloadOverheadBytes() {
+        return 0;
+    }
+
     /** Sends a trivial request. Should not complete exceptionally: report failures as unhealthy. */
     CompletableFuture<Health> health();
 

@@ -36,7 +36,8 @@ class ForwardingStorageBackendTest {
         StorageBackend recorder = (StorageBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {StorageBackend.class}, (proxy, method, args) -> {
                     calls.add(method.getName());
-                    return method.getReturnType() == String.class ? "recorded" : null;
+                    return method.getReturnType() == String.class ? "recorded"
+                            : method.getReturnType() == int.class ? 0 : null;
                 });
         ForwardingStorageBackend layer = new ForwardingStorageBackend(recorder) {
         };

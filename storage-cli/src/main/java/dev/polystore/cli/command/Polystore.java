@@ -40,7 +40,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "polystore", mixinStandardHelpOptions = true, version = "polystore 0.1.0",
         description = "Moves data between Polystore backends (see docs/migration.md).",
         subcommands = {Polystore.CopyCommand.class, Polystore.VerifyCommand.class, Polystore.ExportCommand.class,
-                Polystore.ImportCommand.class},
+                Polystore.ImportCommand.class, ReencryptCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:differences found, or items rejected", "2:usage error",
                 "3:bad input (config, file, checkpoint)", "4:an engine failed; run the same command again",

@@ -245,7 +245,7 @@ public abstract class MigrationContract extends KitBase {
             assumeCapability(Capability.SCAN);
             String store = storeName("big");
             Store<byte[]> s = bytes(store);
-            int size = Limits.MAX_ITEM_BYTES - Limits.ITEM_OVERHEAD_BYTES - 64;
+            int size = Limits.MAX_ITEM_BYTES - Limits.ITEM_OVERHEAD_BYTES - 64 - layerOverheadBytes();
             Set<Key> keys = new HashSet<>();
             List<CompletableFuture<?>> puts = new ArrayList<>();
             for (int i = 0; i < 14; i++) {

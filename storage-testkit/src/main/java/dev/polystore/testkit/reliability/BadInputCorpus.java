@@ -34,6 +34,7 @@ import java.util.stream.Collectors;
  * that rejected calls wrote nothing, not even part of a batch or transaction.
  */
 final class BadInputCorpus {
+    private final int layerOverhead;
     static final String OK = "ok";
     static final String REJECTED = "failed ValidationException";
     static final String CONDITION_FAILED = "failed ConditionFailedException";
@@ -58,6 +59,12 @@ final class BadInputCorpus {
     private int partialWrites;
 
     BadInputCorpus(Storage storage, String pkBase) {
+        this(storage, pkBase, 0);
+    }
+
+    /** @param layerOverhead bytes a layer under test adds to each payload (see {@code KitBase.layerOverheadBytes}) */
+    BadInputCorpus(Storage storage, String pkBase, int layerOverhead) {
+        this.layerOverhead = layerOverhead;
         this.storage = storage;
         this.s = storage.store("kit", Codec.utf8());
         this.bytes = storage.store("kit", Codec.bytes());
@@ -316,11 +323,11 @@ final class BadInputCorpus {
     private String[] itemSize() {
         String rule = "items <= 400 KiB encoded";
         String p = base + "bad-size";
-        int max = Limits.MAX_ITEM_BYTES - Limits.ITEM_OVERHEAD_BYTES - utf8(p) - 3;
+        int max = Limits.MAX_ITEM_BYTES - Limits.ITEM_OVERHEAD_BYTES - utf8(p) - 3 - layerOverhead;
         byte[] payload = new byte[max];
         new Random(400).nextBytes(payload);
         byte[] over = Arrays.copyOf(payload, max + 1);
-        check(Limits.itemSize(utf8(p), 3, max) == Limits.MAX_ITEM_BYTES, "item size arithmetic");
+        check(Limits.itemSize(utf8(p), 3, max + layerOverhead) == Limits.MAX_ITEM_BYTES, "item size arithmetic");
         probe(rule, "put of exactly 400 KiB", OK, () -> bytes.put(Item.of(p, "big", payload)));
         probe(rule, "put of exactly 400 KiB (another 3-byte sort key)", OK, () -> bytes.put(Item.of(p, "bg2", payload)));
         probe(rule, "put of an empty payload", OK, () -> bytes.put(Item.of(p, "empty", new byte[0])));

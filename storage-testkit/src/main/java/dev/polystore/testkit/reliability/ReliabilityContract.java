@@ -396,7 +396,7 @@ public abstract class ReliabilityContract extends KitBase {
     @Order(4)
     @DisplayName("4. bad input: every portability rule at and just past its limit gives the same typed result, nothing partly written")
     void badInputCorpus() {
-        BadInputCorpus corpus = new BadInputCorpus(storage, pk(""));
+        BadInputCorpus corpus = new BadInputCorpus(storage, pk(""), layerOverheadBytes());
         Figures figures = new Figures(storage.backend(), "4 bad input corpus");
         try {
             corpus.run();
