@@ -34,11 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * page), runs the same command again, and so on; then lets it finish. {@code verify} must report
  * 0 differences and the last summary must count every item exactly once.
  *
- * <p>Rounds: {@code -Dpolystore.kill.rounds=N} (default 10); seed: {@code -Dpolystore.kill.seed}.
+ * <p>Rounds: 10 × {@code polystore.reliability.scale} (the {@code reliability-long} profile: 100), or
+ * {@code -Dpolystore.kill.rounds=N}; seed: {@code -Dpolystore.kill.seed} (printed).
  */
 class KillResumeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int ROUNDS = Integer.getInteger("polystore.kill.rounds", 10);
+    private static final int ROUNDS = Integer.getInteger("polystore.kill.rounds",
+            10 * Integer.getInteger("polystore.reliability.scale", 1));
     private static final long SEED = Long.getLong("polystore.kill.seed", System.nanoTime());
     private static final int PAGE = 50;
     private static final int SEGMENTS = 4;

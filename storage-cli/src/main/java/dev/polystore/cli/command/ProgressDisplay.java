@@ -56,7 +56,8 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
         lastLine.set(startedNanos);
         if (mode == ProgressOptions.Mode.bar) {
             bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(estimatedItems > 0 ? estimatedItems : -1)
-                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" items", 1).showSpeed()
+                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" items", 1)
+                    .showSpeed(new java.text.DecimalFormat("#,##0"))
                     .setUpdateIntervalMillis(500).startsFrom(done.read(), Duration.ZERO)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
         }
@@ -81,7 +82,7 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
                         b.maxHint(n); // the estimate was low
                     }
                     b.stepTo(n);
-                    b.setExtraMessage(humanBytes(bytes.get()) + " " + segments(false));
+                    b.setExtraMessage(" " + humanBytes(bytes.get()) + ", " + segments(false));
                 }
             }
             case lines -> {
@@ -159,9 +160,13 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
         if (seg.length() <= SEGMENTS_SHOWN) {
             sb.append(" [");
             for (int i = 0; i < seg.length(); i++) {
-                sb.append(i == 0 ? "" : " ").append('s').append(i).append(' ')
-                        .append(counts ? String.format("%,d", seg.get(i)) : String.valueOf(seg.get(i)))
-                        .append(done.get(i) == 1 ? " done" : "");
+                sb.append(i == 0 ? "" : " ");
+                if (counts) {
+                    sb.append('s').append(i).append(' ').append(String.format("%,d", seg.get(i)))
+                            .append(done.get(i) == 1 ? " done" : "");
+                } else {
+                    sb.append(seg.get(i)).append(done.get(i) == 1 ? "\u2713" : ""); // a check mark when done
+                }
             }
             sb.append(']');
         }
