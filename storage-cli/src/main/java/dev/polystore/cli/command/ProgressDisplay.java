@@ -6,15 +6,16 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Shows a long command's progress, per store: items (of the engine's estimate, when it has one),
  * bytes, rate, ETA, and the items of each segment. On a terminal a live bar (me.tongfei
- * progressbar, on standard error); otherwise plain lines on the command's error writer, at most
+ * progressbar, redrawn in place on the command's error writer, as wide as picocli finds the
+ * terminal); otherwise plain lines on the command's error writer, at most
  * one per interval (CI logs); or nothing. Never shows a key or a value. Thread-safe: the copying
  * threads call it.
  */
@@ -59,7 +60,7 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" items", 1)
                     .showSpeed(new java.text.DecimalFormat("#,##0"))
                     .setUpdateIntervalMillis(500).startsFrom(done.read(), Duration.ZERO)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                    .setConsumer(new WriterConsumer(err)).build();
         }
     }
 
@@ -190,5 +191,40 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
     private static String eta(long seconds) {
         return seconds >= 3600 ? String.format("%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
                 : String.format("%d:%02d", seconds / 60, seconds % 60);
+    }
+
+    /** Draws the bar on the command's error writer: each frame over the last one (a carriage return), as wide as the terminal. */
+    static final class WriterConsumer implements ProgressBarConsumer {
+        private final PrintWriter out;
+        private final int width;
+
+        WriterConsumer(PrintWriter out) {
+            this.out = out;
+            // picocli's terminal width detection (its usage help's auto width), 80 when it finds none
+            int w = new picocli.CommandLine.Model.UsageMessageSpec().autoWidth(true).width();
+            this.width = Math.max(40, w) - 1;
+        }
+
+        @Override
+        public int getMaxRenderedLength() {
+            return width;
+        }
+
+        @Override
+        public void accept(String frame) {
+            synchronized (out) {
+                out.print('\r');
+                out.print(frame);
+                out.flush();
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (out) {
+                out.println();
+                out.flush();
+            }
+        }
     }
 }
