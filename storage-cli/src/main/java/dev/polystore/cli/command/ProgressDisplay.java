@@ -36,6 +36,7 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
     private AtomicLongArray perSegment = new AtomicLongArray(0);
     private AtomicLongArray segmentDone = new AtomicLongArray(0);
     private ProgressBar bar;
+    private boolean wide;
 
     ProgressDisplay(ProgressOptions.Mode mode, PrintWriter err, long intervalMillis) {
         this.mode = mode;
@@ -56,11 +57,13 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
         startedNanos = System.nanoTime();
         lastLine.set(startedNanos);
         if (mode == ProgressOptions.Mode.bar) {
+            WriterConsumer consumer = new WriterConsumer(err);
+            wide = consumer.getMaxRenderedLength() >= 150;
             bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(estimatedItems > 0 ? estimatedItems : -1)
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" items", 1)
                     .showSpeed(new java.text.DecimalFormat("#,##0"))
                     .setUpdateIntervalMillis(500).startsFrom(done.read(), Duration.ZERO)
-                    .setConsumer(new WriterConsumer(err)).build();
+                    .setConsumer(consumer).build();
         }
     }
 
@@ -83,7 +86,7 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
                         b.maxHint(n); // the estimate was low
                     }
                     b.stepTo(n);
-                    b.setExtraMessage(" " + humanBytes(bytes.get()) + ", " + segments(false));
+                    b.setExtraMessage(barMessage());
                 }
             }
             case lines -> {
@@ -122,6 +125,7 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
     private void closeBar() {
         if (bar != null) {
             bar.stepTo(items.get());
+            bar.setExtraMessage(barMessage());
             bar.close();
             bar = null;
         }
@@ -150,6 +154,11 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
         }
     }
 
+    /** Bytes and segments beside the bar; each segment's items only where the terminal leaves room for the bar. */
+    private String barMessage() {
+        return " " + humanBytes(bytes.get()) + ", " + segments(wide);
+    }
+
     private String segments(boolean counts) {
         AtomicLongArray seg = perSegment;
         AtomicLongArray done = segmentDone;
@@ -158,11 +167,11 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
             finished += (int) done.get(i);
         }
         StringBuilder sb = new StringBuilder("segments done ").append(finished).append('/').append(seg.length());
-        if (seg.length() <= SEGMENTS_SHOWN) {
+        if (counts && seg.length() <= SEGMENTS_SHOWN) {
             sb.append(" [");
             for (int i = 0; i < seg.length(); i++) {
                 sb.append(i == 0 ? "" : " ");
-                if (counts) {
+                if (mode == ProgressOptions.Mode.lines) {
                     sb.append('s').append(i).append(' ').append(String.format("%,d", seg.get(i)))
                             .append(done.get(i) == 1 ? " done" : "");
                 } else {
