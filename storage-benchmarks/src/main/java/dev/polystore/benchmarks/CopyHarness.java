@@ -3,6 +3,7 @@ package dev.polystore.benchmarks;
 import dev.polystore.Storage;
 import dev.polystore.cli.Copier;
 import dev.polystore.cli.CopyOptions;
+import dev.polystore.cli.ExportFile;
 import dev.polystore.cli.JobSummary;
 import dev.polystore.migration.Migration;
 import dev.polystore.spi.ImportMode;
@@ -33,7 +34,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * contender, {@code -inMemory}), so the heap this JVM is given ({@code -Xmx}) bounds the copy.
  *
  * <pre>
- * java -Xmx256m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.CopyHarness 1000000 256 sqlite,dynamodb
+ * java -Xmx256m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.CopyHarness 1000000 256 sqlite,export,dynamodb
  * </pre>
  */
 public final class CopyHarness {
@@ -46,7 +47,7 @@ public final class CopyHarness {
     public static void main(String[] args) throws Exception {
         int items = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int payload = args.length > 1 ? Integer.parseInt(args[1]) : 256;
-        List<String> targets = List.of((args.length > 2 ? args[2] : "sqlite,dynamodb").split(","));
+        List<String> targets = List.of((args.length > 2 ? args[2] : "sqlite,export,dynamodb").split(","));
         Path dir = Targets.tempDir("bench-copy-");
         try {
             Path source = dir.resolve("source.db");
@@ -60,6 +61,12 @@ public final class CopyHarness {
                         ImportMode.IF_NEWER, dir.resolve("cp-sqlite")));
                 report("sqlite polystore copy --mode overwrite", items, copy(source,
                         PolystoreTarget.sqlite(dir.resolve("copy2.db")), ImportMode.OVERWRITE, dir.resolve("cp-sqlite2")));
+            }
+            if (targets.contains("export")) {
+                Path file = dir.resolve("export.jsonl.gz");
+                report("sqlite polystore export (gzip)", items, export(source, file));
+                System.out.printf("  export file: %s%n", HeapWatch.mib(java.nio.file.Files.size(file)));
+                report("sqlite polystore import (if-newer)", items, importInto(file, dir.resolve("imported.db")));
             }
             if (targets.contains("dynamodb")) {
                 try (DynamoDbLocalProcess server = DynamoDbLocalProcess.start(java.nio.file.Files.createDirectories(dir.resolve("ddb1")), "-Xmx2g", true)) {
@@ -94,7 +101,6 @@ public final class CopyHarness {
     static void fill(Path file, int items, int payload) throws SQLException {
         PolystoreTarget.sqlite(file).close();
         SplittableRandom random = new SplittableRandom(7);
-        byte[] p = new byte[payload];
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath())) {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode = WAL");
@@ -103,6 +109,7 @@ public final class CopyHarness {
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO store_items (pk, sk, version, expires_at, payload) VALUES (?, ?, 1, NULL, ?)")) {
                 for (int i = 0; i < items; i++) {
+                    byte[] p = new byte[payload]; // a new array per item: the driver may keep it until the batch runs
                     for (int j = 0; j < p.length; j++) {
                         p[j] = (byte) random.nextInt(256);
                     }
@@ -132,6 +139,28 @@ public final class CopyHarness {
                 throw new IllegalStateException("the copy was not clean: " + summary);
             }
             return new Run(secs, heap.peakSampled(), " written=" + summary.total().written());
+        }
+    }
+
+    static Run export(Path source, Path file) {
+        try (PolystoreTarget src = PolystoreTarget.sqlite(source); HeapWatch heap = new HeapWatch()) {
+            long start = System.nanoTime();
+            ExportFile.Contents c = ExportFile.export(Migration.of(src.storage()), List.of(), file, true, 4, 1000);
+            return new Run((System.nanoTime() - start) / 1e9, heap.peakSampled(), " exported=" + c.total());
+        }
+    }
+
+    static Run importInto(Path file, Path target) {
+        try (PolystoreTarget t = PolystoreTarget.sqlite(target); HeapWatch heap = new HeapWatch()) {
+            long start = System.nanoTime();
+            JobSummary summary = ExportFile.importFile(Migration.of(t.storage()), file, List.of(), ImportMode.IF_NEWER,
+                    1000, null);
+            double secs = (System.nanoTime() - start) / 1e9;
+            if (!summary.clean()) {
+                throw new IllegalStateException("the import was not clean: " + summary);
+            }
+            return new Run(secs, heap.peakSampled(), " written=" + summary.total().written()
+                    + " (includes checking the whole file first)");
         }
     }
 
