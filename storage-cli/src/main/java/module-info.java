@@ -7,6 +7,7 @@
 module dev.polystore.cli {
     requires transitive dev.polystore;
     requires info.picocli;
+    requires me.tongfei.progressbar;
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
     requires dev.polystore.encryption; // polystore reencrypt

@@ -49,8 +49,9 @@ final class Checkpoint {
         return new Checkpoint(file, p);
     }
 
-    static Checkpoint create(Path file, String job, java.util.List<String> starts) {
+    static Checkpoint create(Path file, String job, java.util.List<String> starts, long estimatedItems) {
         Properties p = new Properties();
+        p.setProperty("estimated", String.valueOf(estimatedItems));
         p.setProperty("job", job);
         p.setProperty("segments", String.valueOf(starts.size()));
         for (int i = 0; i < starts.size(); i++) {
@@ -66,6 +67,15 @@ final class Checkpoint {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new JobException("cannot delete the checkpoint " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The source's estimate of the store's items when the copy was planned, or -1. */
+    synchronized long estimatedItems() {
+        try {
+            return Long.parseLong(props.getProperty("estimated", "-1"));
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

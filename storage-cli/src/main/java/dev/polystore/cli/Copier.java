@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@link CopyOptions#restart()} discards the checkpoints. A checkpoint of a finished store makes
  * a rerun skip it.
  *
- * <p><b>Safe</b>: never deletes anything on the target; with {@link CopyOptions#dryRun()} writes
+ * <p><b>Safe</b>: never deletes anything on the target unless asked
+ * ({@link CopyOptions#deleteExtra()}: then only after every store was copied without an error
+ * and without a rejected item, and each deletion is conditional on the version the target's scan
+ * read, so a write that lands meanwhile is kept); with {@link CopyOptions#dryRun()} writes
  * nothing; refuses to copy a storage onto itself. Items that fail are retried when retryable and
  * otherwise listed in the reject file and counted; the summary's counts add up
  * ({@link JobSummary#addsUp()}).
@@ -43,8 +46,21 @@ public final class Copier {
 
     /** Told about progress, from the copying threads (implementations must be thread-safe). */
     public interface Listener {
+        /**
+         * A store's segments start (or resume).
+         *
+         * @param estimatedItems the source's cheap estimate of the store's items, or -1
+         * @param done the counts earlier runs checkpointed (zero for a fresh copy)
+         */
+        default void storeStarted(String store, int segments, long estimatedItems, StoreTally done) {
+        }
+
         /** A page was acknowledged by the target (or read, in a dry run). */
         default void page(String store, int segment, StoreTally page) {
+        }
+
+        /** A segment of a store has been read to its end (and, unless a dry run, written). */
+        default void segmentDone(String store, int segment) {
         }
 
         /** Every segment of a store has finished. */
@@ -80,6 +96,10 @@ public final class Copier {
         if (!options.dryRun() && !target.capabilities().has(Capability.IMPORT)) {
             throw new JobException("the target backend '" + target.backend() + "' cannot import (no IMPORT capability)");
         }
+        if (options.deleteExtra() && !target.capabilities().has(Capability.SCAN)) {
+            throw new JobException("--delete-extra needs to scan the target, and backend '" + target.backend()
+                    + "' cannot be scanned (no SCAN capability)");
+        }
         List<String> stores = resolveStores(source, options.stores());
         List<StoreTally> tallies = new ArrayList<>();
         try (RejectLog rejects = RejectLog.open(options.dryRun() ? null : options.rejectFile())) {
@@ -93,7 +113,64 @@ public final class Copier {
                         t.written(), t.kept(), t.expired(), t.rejected());
             }
         }
-        return new JobSummary(tallies, options.dryRun());
+        String skipped = null;
+        if (options.deleteExtra()) {
+            long rejected = tallies.stream().mapToLong(StoreTally::rejected).sum();
+            if (rejected > 0) {
+                skipped = rejected + " items were rejected: nothing was deleted (fix the cause and copy again)";
+                LOG.warn("--delete-extra: {}", skipped);
+            } else {
+                List<String> onTarget = BatchWriter.join(target.stores());
+                for (int i = 0; i < tallies.size(); i++) {
+                    StoreTally t = tallies.get(i);
+                    long n = onTarget.contains(t.store()) ? deleteExtra(t.store(), options) : 0;
+                    tallies.set(i, t.withDeleted(n));
+                }
+            }
+        }
+        return new JobSummary(tallies, options.dryRun(), skipped);
+    }
+
+    /**
+     * Deletes (or, in a dry run, counts) the items of {@code store} the target holds and the
+     * source lacks: the target is scanned, each page's keys looked up on the source, and each
+     * absent one deleted if its version is still the one read (a write meanwhile keeps it).
+     */
+    private long deleteExtra(String store, CopyOptions options) {
+        ScanPlan plan = BatchWriter.join(target.plan(store, options.segments()));
+        long deleted = 0;
+        long changed = 0;
+        for (String start : plan.positions()) {
+            for (String p = start; p != null; ) {
+                ScanResult page = BatchWriter.join(target.read(store, p, options.pageSize()));
+                if (!page.items().isEmpty()) {
+                    List<dev.polystore.Key> keys = new ArrayList<>(page.items().size());
+                    page.items().forEach(i -> keys.add(i.key()));
+                    java.util.Set<dev.polystore.Key> present = new java.util.HashSet<>();
+                    BatchWriter.join(source.getAll(store, keys)).forEach(i -> present.add(i.key()));
+                    for (var item : page.items()) {
+                        if (present.contains(item.key())) {
+                            continue;
+                        }
+                        if (options.dryRun()) {
+                            deleted++;
+                            continue;
+                        }
+                        try {
+                            if (BatchWriter.join(target.deleteIfVersion(store, item.key(), item.version()))) {
+                                deleted++;
+                            }
+                        } catch (dev.polystore.ConditionFailedException e) {
+                            changed++; // written since the scan read it: kept
+                        }
+                    }
+                }
+                p = page.next();
+            }
+        }
+        LOG.info("--delete-extra on store {}: {} {}, {} changed meanwhile and kept", store,
+                options.dryRun() ? "would delete" : "deleted", deleted, changed);
+        return deleted;
     }
 
     /** The stores to work on: all of the source's, or the named ones, each of which must exist there. */
@@ -124,15 +201,19 @@ public final class Copier {
         }
         if (checkpoint == null) {
             ScanPlan plan = BatchWriter.join(source.plan(store, n));
-            checkpoint = file == null ? null : Checkpoint.create(file, job, plan.positions());
+            checkpoint = file == null ? null : Checkpoint.create(file, job, plan.positions(), plan.estimatedItems());
             if (checkpoint == null) {
+                listener.storeStarted(store, n, plan.estimatedItems(), StoreTally.empty(store));
                 return runSegments(store, plan.positions(), null, options, writer, listener);
             }
         }
         List<String> starts = new ArrayList<>();
+        StoreTally done = StoreTally.empty(store);
         for (int i = 0; i < n; i++) {
             starts.add(checkpoint.position(i));
+            done = done.plus(checkpoint.tally(i, store));
         }
+        listener.storeStarted(store, n, checkpoint.estimatedItems(), done);
         return runSegments(store, starts, checkpoint, options, writer, listener);
     }
 
@@ -206,6 +287,9 @@ public final class Copier {
                 checkpoint.advance(segment, position, tally);
             }
             listener.page(store, segment, done);
+        }
+        if (position == null) {
+            listener.segmentDone(store, segment);
         }
         return tally;
     }

@@ -20,9 +20,13 @@ import java.util.List;
  * @param rejectFile where items that were not written are listed (JSON Lines), or null for nowhere
  * @param retries attempts after the first for items that failed as retryable
  *                ({@code UnavailableException}, {@code OutcomeUnknownException}); default 3
+ * @param deleteExtra after every store was copied without an error or a rejected item, delete on
+ *                    the target the items of the copied stores that the source lacks (default
+ *                    false: a copy never deletes); with {@code dryRun}, count them only
  */
 public record CopyOptions(List<String> stores, int segments, int pageSize, double ratePerSecond, boolean dryRun,
-        ImportMode mode, Path checkpointDir, boolean restart, Path rejectFile, int retries) {
+        ImportMode mode, Path checkpointDir, boolean restart, Path rejectFile, int retries,
+        boolean deleteExtra) {
     public static final int MAX_SEGMENTS = 256;
 
     public CopyOptions {
@@ -46,46 +50,50 @@ public record CopyOptions(List<String> stores, int segments, int pageSize, doubl
     }
 
     public static CopyOptions defaults() {
-        return new CopyOptions(List.of(), 4, 500, 0, false, ImportMode.IF_NEWER, null, false, null, 3);
+        return new CopyOptions(List.of(), 4, 500, 0, false, ImportMode.IF_NEWER, null, false, null, 3, false);
     }
 
     public CopyOptions withStores(List<String> s) {
-        return new CopyOptions(s, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, retries);
+        return new CopyOptions(s, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withSegments(int n) {
-        return new CopyOptions(stores, n, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, retries);
+        return new CopyOptions(stores, n, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withPageSize(int n) {
-        return new CopyOptions(stores, segments, n, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, retries);
+        return new CopyOptions(stores, segments, n, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withRate(double r) {
-        return new CopyOptions(stores, segments, pageSize, r, dryRun, mode, checkpointDir, restart, rejectFile, retries);
+        return new CopyOptions(stores, segments, pageSize, r, dryRun, mode, checkpointDir, restart, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withDryRun(boolean d) {
-        return new CopyOptions(stores, segments, pageSize, ratePerSecond, d, mode, checkpointDir, restart, rejectFile, retries);
+        return new CopyOptions(stores, segments, pageSize, ratePerSecond, d, mode, checkpointDir, restart, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withMode(ImportMode m) {
-        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, m, checkpointDir, restart, rejectFile, retries);
+        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, m, checkpointDir, restart, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withCheckpointDir(Path d) {
-        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, d, restart, rejectFile, retries);
+        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, d, restart, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withRestart(boolean r) {
-        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, r, rejectFile, retries);
+        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, r, rejectFile, retries, deleteExtra);
     }
 
     public CopyOptions withRejectFile(Path f) {
-        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, f, retries);
+        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, f, retries, deleteExtra);
     }
 
     public CopyOptions withRetries(int n) {
-        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, n);
+        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, n, deleteExtra);
+    }
+
+    public CopyOptions withDeleteExtra(boolean d) {
+        return new CopyOptions(stores, segments, pageSize, ratePerSecond, dryRun, mode, checkpointDir, restart, rejectFile, retries, d);
     }
 }

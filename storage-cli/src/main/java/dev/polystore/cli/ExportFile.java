@@ -253,6 +253,14 @@ public final class ExportFile {
         batch.clear();
     }
 
+    /**
+     * One item as a line of the export format (without the line end): what {@code polystore get}
+     * and {@code query} print. It holds the item's key and payload: it is data.
+     */
+    public static String itemJson(String store, StoredItem item) {
+        return itemLine(store, item).toString();
+    }
+
     private static ObjectNode itemLine(String store, StoredItem item) {
         ObjectNode n = JSON.createObjectNode();
         n.put("store", store);

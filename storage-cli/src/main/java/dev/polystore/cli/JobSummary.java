@@ -7,10 +7,17 @@ import java.util.List;
  *
  * @param stores per-store counts
  * @param dryRun whether nothing was written (then only {@code read} and {@code expiredAtSource} count)
+ * @param deletionSkipped why {@link CopyOptions#deleteExtra()} deleted nothing although asked
+ *                        (items were rejected), or null
  */
-public record JobSummary(List<StoreTally> stores, boolean dryRun) {
+public record JobSummary(List<StoreTally> stores, boolean dryRun, String deletionSkipped) {
     public JobSummary {
         stores = List.copyOf(stores);
+    }
+
+    /** A summary of a job that was not asked to delete. */
+    public JobSummary(List<StoreTally> stores, boolean dryRun) {
+        this(stores, dryRun, null);
     }
 
     /** Every store's counts added up. */

@@ -14,9 +14,18 @@ package dev.polystore.cli;
  * @param rejected items not written: listed in the reject file with why
  * @param expiredAtSource expired items the source's scan passed over (never read)
  * @param bytes payload bytes read
+ * @param deleted items deleted on the target because the source lacks them (only with
+ *                {@link CopyOptions#deleteExtra()}; in a dry run, the items that would be
+ *                deleted); not part of the sum above
  */
 public record StoreTally(String store, long read, long written, long kept, long expired, long rejected,
-        long expiredAtSource, long bytes) {
+        long expiredAtSource, long bytes, long deleted) {
+
+    /** A tally without deletions. */
+    public StoreTally(String store, long read, long written, long kept, long expired, long rejected,
+            long expiredAtSource, long bytes) {
+        this(store, read, written, kept, expired, rejected, expiredAtSource, bytes, 0);
+    }
 
     /** Whether {@code read == written + kept + expired + rejected}. */
     public boolean addsUp() {
@@ -25,10 +34,14 @@ public record StoreTally(String store, long read, long written, long kept, long 
 
     StoreTally plus(StoreTally o) {
         return new StoreTally(store, read + o.read, written + o.written, kept + o.kept, expired + o.expired,
-                rejected + o.rejected, expiredAtSource + o.expiredAtSource, bytes + o.bytes);
+                rejected + o.rejected, expiredAtSource + o.expiredAtSource, bytes + o.bytes, deleted + o.deleted);
+    }
+
+    StoreTally withDeleted(long n) {
+        return new StoreTally(store, read, written, kept, expired, rejected, expiredAtSource, bytes, n);
     }
 
     static StoreTally empty(String store) {
-        return new StoreTally(store, 0, 0, 0, 0, 0, 0, 0);
+        return new StoreTally(store, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 }

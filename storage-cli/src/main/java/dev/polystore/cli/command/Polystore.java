@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,16 +32,22 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * The {@code polystore} command: copy, verify, export and import stores between any two
- * configured backends. Exit codes: 0 done; 1 differences found ({@code verify}) or items rejected
- * ({@code copy}, {@code import}); 2 usage error; 3 bad input (config, file, checkpoint); 4 an
+ * configured backends, and look at one: health, stats, get and query. Exit codes: 0 done; 1
+ * differences found ({@code verify}), items rejected ({@code copy}, {@code import}) or no item at
+ * the key ({@code get}); 2 usage error; 3 bad input (config, file, checkpoint); 4 an
  * engine failed (run the same command again: copies resume); 5 the counts did not add up.
  */
 @Command(name = "polystore", mixinStandardHelpOptions = true, version = "polystore 0.1.0",
         description = "Moves data between Polystore backends (see docs/migration.md).",
         subcommands = {Polystore.CopyCommand.class, Polystore.VerifyCommand.class, Polystore.ExportCommand.class,
-                Polystore.ImportCommand.class, ReencryptCommand.class},
+                Polystore.ImportCommand.class,
+                HealthCommand.class,
+                StatsCommand.class,
+                GetCommand.class,
+                QueryCommand.class,
+                ReencryptCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:differences found, or items rejected", "2:usage error",
+        exitCodeList = {"0:done", "1:differences found, items rejected, or (get) no item at the key", "2:usage error",
                 "3:bad input (config, file, checkpoint)", "4:an engine failed; run the same command again",
                 "5:the counts did not add up"})
 public final class Polystore implements Callable<Integer> {
@@ -80,7 +85,8 @@ public final class Polystore implements Callable<Integer> {
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             line.getErr().println("polystore: " + t.getMessage());
-            if (t instanceof JobException || t instanceof ConfigurationException) {
+            if (t instanceof JobException || t instanceof ConfigurationException
+                    || t instanceof dev.polystore.ValidationException) {
                 return BAD_INPUT;
             }
             if (t instanceof StoreException) {
@@ -132,34 +138,6 @@ public final class Polystore implements Callable<Integer> {
         boolean quiet;
     }
 
-    /** Progress lines on the error stream, at most one every two seconds. */
-    static final class Progress implements Copier.Listener {
-        private final PrintWriter err;
-        private final boolean quiet;
-        private final AtomicLong read = new AtomicLong();
-        private final AtomicLong last = new AtomicLong(System.nanoTime());
-        private final long started = System.nanoTime();
-
-        Progress(PrintWriter err, boolean quiet) {
-            this.err = err;
-            this.quiet = quiet;
-        }
-
-        @Override
-        public void page(String store, int segment, StoreTally page) {
-            long n = read.addAndGet(page.read());
-            long now = System.nanoTime();
-            long prev = last.get();
-            if (!quiet && now - prev > 2_000_000_000L && last.compareAndSet(prev, now)) {
-                double secs = (now - started) / 1e9;
-                synchronized (err) {
-                    err.printf("polystore: %s: %,d items so far (%,.0f items/s)%n", store, n, n / secs);
-                    err.flush();
-                }
-            }
-        }
-    }
-
     static int report(CommandLine.Model.CommandSpec spec, Output out, String command, JobSummary summary) {
         PrintWriter w = spec.commandLine().getOut();
         if (out.json) {
@@ -172,6 +150,9 @@ public final class Polystore implements Callable<Integer> {
             }
             root.set("total", tally(summary.total()));
             root.put("addsUp", summary.addsUp());
+            if (summary.deletionSkipped() != null) {
+                root.put("deletionSkipped", summary.deletionSkipped());
+            }
             w.println(root);
         } else if (!out.quiet) {
             for (StoreTally t : summary.stores()) {
@@ -180,6 +161,9 @@ public final class Polystore implements Callable<Integer> {
             w.println(line(summary.total(), summary.dryRun()));
         }
         w.flush();
+        if (summary.deletionSkipped() != null) {
+            spec.commandLine().getErr().println("polystore: --delete-extra: " + summary.deletionSkipped());
+        }
         if (!summary.addsUp()) {
             spec.commandLine().getErr().println("polystore: the counts do not add up (read != written + kept + expired"
                     + " + rejected): report this as a bug");
@@ -191,11 +175,12 @@ public final class Polystore implements Callable<Integer> {
     private static String line(StoreTally t, boolean dryRun) {
         String name = t.store().equals("*") ? "total" : "store " + t.store();
         if (dryRun) {
-            return String.format("%s: read %d (%d bytes), expired at source %d; dry run: nothing written", name, t.read(),
-                    t.bytes(), t.expiredAtSource());
+            return String.format("%s: read %d (%d bytes), expired at source %d%s; dry run: nothing written", name, t.read(),
+                    t.bytes(), t.expiredAtSource(), t.deleted() > 0 ? ", would delete " + t.deleted() : "");
         }
-        return String.format("%s: read %d, written %d, kept %d, expired %d, rejected %d; expired at source %d; %d bytes",
-                name, t.read(), t.written(), t.kept(), t.expired(), t.rejected(), t.expiredAtSource(), t.bytes());
+        return String.format("%s: read %d, written %d, kept %d, expired %d, rejected %d; expired at source %d; %d bytes%s",
+                name, t.read(), t.written(), t.kept(), t.expired(), t.rejected(), t.expiredAtSource(), t.bytes(),
+                t.deleted() > 0 ? "; deleted on target " + t.deleted() : "");
     }
 
     private static ObjectNode tally(StoreTally t) {
@@ -208,6 +193,7 @@ public final class Polystore implements Callable<Integer> {
         n.put("rejected", t.rejected());
         n.put("expiredAtSource", t.expiredAtSource());
         n.put("bytes", t.bytes());
+        n.put("deleted", t.deleted());
         return n;
     }
 
@@ -222,7 +208,7 @@ public final class Polystore implements Callable<Integer> {
     @Command(name = "copy", mixinStandardHelpOptions = true,
             description = {"Copies stores from one backend to another exactly as stored (versions and expiry kept).",
                     "Resumable: run the same command again after any failure; --restart starts over.",
-                    "Never deletes on the target."})
+                    "Never deletes on the target unless asked (--delete-extra), and never after an error."})
     static final class CopyCommand implements Callable<Integer> {
         @ParentCommand
         Polystore parent;
@@ -239,11 +225,8 @@ public final class Polystore implements Callable<Integer> {
         @Option(names = "--stores", split = ",", paramLabel = "NAME", description = "Stores to copy (default: every store of the source).")
         List<String> stores = List.of();
 
-        @Option(names = "--segments", defaultValue = "4", description = "Segments per store, read in parallel (1-256; default ${DEFAULT-VALUE}).")
-        int segments;
-
-        @Option(names = "--page-size", defaultValue = "500", description = "Items per page and per import call (1-1000; default ${DEFAULT-VALUE}).")
-        int pageSize;
+        @CommandLine.Mixin
+        ScanOptions scan = new ScanOptions();
 
         @Option(names = "--rate", defaultValue = "0", paramLabel = "ITEMS_PER_SECOND", description = "Most items written per second (default 0: no limit).")
         double rate;
@@ -263,6 +246,14 @@ public final class Polystore implements Callable<Integer> {
         @Option(names = "--reject-file", paramLabel = "FILE", description = "Append the items that could not be written (JSON Lines, with why).")
         Path rejectFile;
 
+        @Option(names = "--delete-extra", description = {"After every store was copied without an error or a rejected item,",
+                "delete on the target the items of those stores that the source lacks (each only if unchanged since read).",
+                "With --dry-run: count them only."})
+        boolean deleteExtra;
+
+        @CommandLine.Mixin
+        ProgressOptions progress = new ProgressOptions();
+
         @CommandLine.Mixin
         Output output = new Output();
 
@@ -271,13 +262,14 @@ public final class Polystore implements Callable<Integer> {
             refuseSame(from, to);
             Path dir = checkpointDir != null ? checkpointDir
                     : to.toAbsolutePath().getParent().resolve(".polystore").resolve("checkpoints");
-            CopyOptions options = CopyOptions.defaults().withStores(stores).withSegments(segments).withPageSize(pageSize)
-                    .withRate(rate).withDryRun(dryRun).withMode(mode(mode)).withCheckpointDir(dir).withRestart(restart)
-                    .withRejectFile(rejectFile);
-            try (Storage source = parent.open(from); Storage target = parent.open(to)) {
+            CopyOptions options = CopyOptions.defaults().withStores(stores).withSegments(scan.segments)
+                    .withPageSize(scan.pageSize).withRate(rate).withDryRun(dryRun).withMode(mode(mode))
+                    .withCheckpointDir(dir).withRestart(restart).withRejectFile(rejectFile).withDeleteExtra(deleteExtra);
+            try (Storage source = parent.open(from); Storage target = parent.open(to);
+                    ProgressDisplay display = progress.display(spec, output)) {
                 String job = from.toAbsolutePath().normalize() + " -> " + to.toAbsolutePath().normalize();
-                JobSummary summary = new Copier(Migration.of(source), Migration.of(target), job).copy(options,
-                        new Progress(spec.commandLine().getErr(), output.quiet || output.json));
+                JobSummary summary = new Copier(Migration.of(source), Migration.of(target), job).copy(options, display);
+                display.close();
                 return report(spec, output, "copy", summary);
             }
         }
@@ -303,11 +295,8 @@ public final class Polystore implements Callable<Integer> {
         @Option(names = "--stores", split = ",", paramLabel = "NAME", description = "Stores to compare (default: every store on either side).")
         List<String> stores = List.of();
 
-        @Option(names = "--segments", defaultValue = "4", description = "Segments each side is read in (default ${DEFAULT-VALUE}).")
-        int segments;
-
-        @Option(names = "--page-size", defaultValue = "500", description = "Items per page read (default ${DEFAULT-VALUE}).")
-        int pageSize;
+        @CommandLine.Mixin
+        ScanOptions scan = new ScanOptions();
 
         @Option(names = "--max-keys", defaultValue = "20", description = "Keys listed per kind of difference and store (default ${DEFAULT-VALUE}; counts are always exact).")
         int maxKeys;
@@ -318,7 +307,8 @@ public final class Polystore implements Callable<Integer> {
         @Override
         public Integer call() {
             try (Storage source = parent.open(from); Storage target = parent.open(to)) {
-                VerifyReport report = new Verifier(Migration.of(source), Migration.of(target), segments, pageSize)
+                VerifyReport report = new Verifier(Migration.of(source), Migration.of(target), scan.segments,
+                        scan.pageSize)
                         .verify(stores, maxKeys);
                 PrintWriter w = spec.commandLine().getOut();
                 if (output.json) {
@@ -388,22 +378,19 @@ public final class Polystore implements Callable<Integer> {
         @Option(names = "--gzip", description = "Compress with gzip (implied by a name ending in .gz).")
         boolean gzip;
 
-        @Option(names = "--segments", defaultValue = "4", description = "Segments each store is read in (default ${DEFAULT-VALUE}).")
-        int segments;
-
-        @Option(names = "--page-size", defaultValue = "500", description = "Items per page read (default ${DEFAULT-VALUE}).")
-        int pageSize;
+        @CommandLine.Mixin
+        ScanOptions scan = new ScanOptions();
 
         @CommandLine.Mixin
         Output output = new Output();
 
         @Override
         public Integer call() {
-            CopyOptions.defaults().withSegments(segments).withPageSize(pageSize); // validates both
+            scan.validate();
             boolean compress = gzip || out.getFileName().toString().endsWith(".gz");
             try (Storage source = parent.open(from)) {
-                ExportFile.Contents contents = ExportFile.export(Migration.of(source), stores, out, compress, segments,
-                        pageSize);
+                ExportFile.Contents contents = ExportFile.export(Migration.of(source), stores, out, compress,
+                        scan.segments, scan.pageSize);
                 PrintWriter w = spec.commandLine().getOut();
                 if (output.json) {
                     ObjectNode root = JSON.createObjectNode();

@@ -66,6 +66,18 @@ public abstract class MirrorContract {
     /** Writes every key the mirror recorded for repair to the secondary again, and returns when done. */
     protected abstract void repair(StorageBackend mirror) throws Exception;
 
+    /**
+     * The engine under one side, opened anew for each test and closed by the kit after it: an
+     * in-memory backend by default. Override to run the contract over real engines (for example
+     * SQLite as primary and PostgreSQL as secondary); give each call its own database file or
+     * table prefix, so that tests do not see each other's items.
+     *
+     * @param primary whether this is the primary side (else the secondary)
+     */
+    protected StorageBackend sideBackend(boolean primary, Clock clock) throws Exception {
+        return new MemoryBackend(clock);
+    }
+
     @TempDir
     protected Path stateDir;
 
@@ -75,15 +87,15 @@ public abstract class MirrorContract {
     private final List<StorageBackend> opened = new ArrayList<>();
 
     /**
-     * One side: an in-memory backend whose writes can be made to fail or wait, and whose
+     * One side: a backend ({@link #sideBackend}) whose writes can be made to fail or wait, and whose
      * {@code close()} is ignored so that a mirror can be closed and opened again over it.
      */
     protected static final class Side extends ForwardingStorageBackend {
         volatile StoreException failWrites;
         volatile CompletableFuture<Void> holdWrites = CompletableFuture.completedFuture(null);
 
-        Side(Clock clock) {
-            super(new MemoryBackend(clock));
+        Side(StorageBackend engine) {
+            super(engine);
         }
 
         private <T> CompletableFuture<T> write(java.util.function.Supplier<CompletableFuture<T>> op) {
@@ -131,9 +143,9 @@ public abstract class MirrorContract {
     }
 
     @BeforeEach
-    void sides() {
-        primary = new Side(clock);
-        secondary = new Side(clock);
+    void sides() throws Exception {
+        primary = new Side(sideBackend(true, clock));
+        secondary = new Side(sideBackend(false, clock));
         primary.delegate().prepareTable(TABLE).join();
         secondary.delegate().prepareTable(TABLE).join();
     }
@@ -143,8 +155,12 @@ public abstract class MirrorContract {
         for (StorageBackend b : opened) {
             b.close();
         }
-        primary.delegate().close();
-        secondary.delegate().close();
+        if (primary != null) {
+            primary.delegate().close();
+        }
+        if (secondary != null) {
+            secondary.delegate().close();
+        }
     }
 
     private StorageBackend open() throws Exception {

@@ -1,0 +1,37 @@
+package dev.polystore.mirror;
+
+import dev.polystore.spi.StorageBackend;
+import dev.polystore.testkit.mirror.MirrorContract;
+import dev.polystore.testkit.dynamodb.DynamoDbLocalExtension;
+import dev.polystore.testkit.postgres.EmbeddedPostgresExtension;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The kit's mirror contract over mirror(PostgreSQL -> DynamoDB Local): embedded PostgreSQL primary, in-process DynamoDB Local secondary. */
+class MirrorPostgresToDynamoContractTest extends MirrorContract {
+    @RegisterExtension
+    static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+    @RegisterExtension
+    static final DynamoDbLocalExtension DYNAMODB = new DynamoDbLocalExtension();
+
+    @Override
+    protected StorageBackend sideBackend(boolean primary, Clock clock) {
+        return primary ? Engines.postgres(POSTGRES.server(), clock) : Engines.dynamodb(DYNAMODB.endpoint(), clock);
+    }
+
+    @Override
+    protected StorageBackend mirror(StorageBackend primary, StorageBackend secondary, Path stateDir, Clock clock) {
+        return MirrorBackend.open(primary, secondary, stateDir.resolve("repair.log"), Duration.ZERO, clock);
+    }
+
+    @Override
+    protected void repair(StorageBackend mirror) throws Exception {
+        int left = ((MirrorBackend) mirror).repair().get(60, TimeUnit.SECONDS);
+        if (left != 0) {
+            throw new AssertionError(left + " key(s) still waiting for repair although both sides are up");
+        }
+    }
+}
