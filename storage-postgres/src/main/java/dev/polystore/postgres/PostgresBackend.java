@@ -104,8 +104,10 @@ import org.slf4j.LoggerFactory;
  * aborted ({@link UnavailableException}), or else the outcome is unknown.
  *
  * <p><b>Batches</b>: one statement per chunk of puts ({@code INSERT … SELECT … FROM unnest(…)
- * ON CONFLICT …}) and one per chunk of deletes, keys in byte order; each statement applies all
- * its items or none, so failures are reported key by key ({@link BatchWriteException}).
+ * ON CONFLICT …}), or, for a chunk of at least {@link #COPY_MIN_ITEMS} new keys, one transaction
+ * with a {@code COPY} ({@code copyNew}); one statement per chunk of deletes; keys in byte order.
+ * Each chunk applies all its items or none, so failures are reported key by key
+ * ({@link BatchWriteException}).
  *
  * <p>Every SPI method returns a future and never throws. Thread-safe.
  */
