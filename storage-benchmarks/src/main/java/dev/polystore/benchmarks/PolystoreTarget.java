@@ -71,6 +71,11 @@ public final class PolystoreTarget implements Target {
      * synchronous_commit = on}), tables {@code <prefix>items}, and {@code run_on_caller} as given.
      */
     public static PolystoreTarget postgres(String url, String user, String prefix, boolean runOnCaller) {
+        return postgres(url, user, prefix, runOnCaller, true);
+    }
+
+    /** As {@link #postgres(String, String, String, boolean)}, with {@code batch_copy} as given. */
+    public static PolystoreTarget postgres(String url, String user, String prefix, boolean runOnCaller, boolean batchCopy) {
         return new PolystoreTarget(StoreFactory.open(StorageConfig.builder()
                 .backend("postgres")
                 .set("postgres.url", url)
@@ -78,6 +83,7 @@ public final class PolystoreTarget implements Target {
                 .set("postgres.table_prefix", prefix)
                 .set("postgres.create_tables", true)
                 .set("postgres.run_on_caller", runOnCaller)
+                .set("postgres.batch_copy", batchCopy)
                 .build()));
     }
 

@@ -19,8 +19,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Bulk load of {@code items} 1 KB items into an empty PostgreSQL table, one shot per load (the
  * table is truncated before each): Polystore's {@code Store.batchPut} (split by the API into calls
- * of 500, each one {@code INSERT … SELECT … FROM unnest(…) ON CONFLICT …} statement, up to 8 in
- * flight) with the defaults and with {@code run_on_caller = false}, against raw pgjdbc upserting
+ * of 500, up to 8 in flight; each a probe of its keys and, all being new, a {@code COPY} in one
+ * transaction) with the defaults, with {@code run_on_caller = false}, and with
+ * {@code batch_copy = false} ({@code polystore-upsert}: each call one
+ * {@code INSERT … SELECT … FROM unnest(…) ON CONFLICT …} statement), against raw pgjdbc upserting
  * everything in one transaction (JDBC batches of 1,000 of one prepared upsert) and raw
  * {@code COPY … FROM STDIN (FORMAT binary)}.
  */
@@ -32,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class PostgresBulkLoadBenchmark {
     /** {@code raw-copy}: the raw target's {@link RawPostgresTarget#copy}. */
-    @Param({Targets.POLYSTORE, Targets.POLYSTORE_POOLED, Targets.RAW, "raw-copy"})
+    @Param({Targets.POLYSTORE, Targets.POLYSTORE_POOLED, Targets.POLYSTORE_UPSERT, Targets.RAW, "raw-copy"})
     public String impl;
 
     @Param("100000")
@@ -61,7 +63,7 @@ public class PostgresBulkLoadBenchmark {
         if (target instanceof RawPostgresTarget raw) {
             raw.truncate();
         } else {
-            truncate("bench_items", "benchp_items");
+            truncate("bench_items", "benchp_items", "benchu_items");
         }
     }
 

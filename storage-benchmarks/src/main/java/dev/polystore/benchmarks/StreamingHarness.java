@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
@@ -21,7 +22,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * {@code pageSize}), then through the raw driver for comparison, and reports throughput and peak
  * heap. Meant to run with a small heap:
  *
- * <pre>java -Xmx128m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.StreamingHarness 1000000 1000 [sqlite|dynamodb|postgres]</pre>
+ * <pre>java -Xmx128m -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.StreamingHarness 1000000 1000 [sqlite|dynamodb|postgres|redis]</pre>
  *
  * <p>SQLite (the default): the partition is written with plain JDBC into the table Polystore
  * created (one transaction, the same layout), which is much faster than any durable per-item
@@ -34,6 +35,16 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * written into the table Polystore created with raw {@code BatchWriteItem}s of 25 ({@value #DYNAMODB_LOAD_IN_FLIGHT} in
  * flight, items at version 1 in the backend's layout); the raw pass is a loop of SDK
  * {@code Query} requests of {@code pageSize} items, one after another, each page read whole.
+ *
+ * <p>PostgreSQL: the embedded server of the PostgreSQL benchmarks ({@link PostgresBenchServer});
+ * the partition is written with raw {@code COPY} into the table Polystore created; the raw pass
+ * is one pgjdbc result set read through a server-side cursor.
+ *
+ * <p>Redis: a {@code redis-server} process (the testkit's {@code RedisProcess}, no persistence);
+ * the partition is written in the backend's layout (an item hash with {@code p} and {@code v = 1},
+ * the partition's sorted set) with raw pipelined {@code HSET} + {@code ZADD}, 1,000 at a time; the
+ * raw pass pages through the sorted set with {@code ZRANGEBYLEX … LIMIT 0 pageSize} and reads
+ * each page's hashes with pipelined {@code HMGET p v e}, one page after another.
  */
 public final class StreamingHarness {
     static final String PK = "stream";
@@ -67,8 +78,11 @@ public final class StreamingHarness {
         } else if (backend.equals("postgres")) {
             postgres(items, pageSize);
             return;
+        } else if (backend.equals("redis")) {
+            redis(items, pageSize);
+            return;
         } else if (!backend.equals("sqlite")) {
-            throw new IllegalArgumentException("backend must be sqlite, dynamodb or postgres, not " + backend);
+            throw new IllegalArgumentException("backend must be sqlite, dynamodb, postgres or redis, not " + backend);
         }
         Path dir = Targets.tempDir("bench-stream-");
         try {
@@ -268,6 +282,100 @@ public final class StreamingHarness {
             return new Pass("raw pgjdbc cursor/1000", n, bytes, seconds, heap.peakSampled(), heap.peakPools());
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The Redis mode of {@link #main}: a redis-server process, filled in the backend's layout, then streamed both ways. */
+    static void redis(int items, int pageSize) {
+        try (dev.polystore.testkit.redis.RedisProcess server = dev.polystore.testkit.redis.RedisProcess.startDefault()) {
+            long start = System.nanoTime();
+            fillRedis(server.uri(), items);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("loaded %d items in %.1f s (%.0f items/s; HSET + ZADD pipelined, 1000 at a time)%n", items,
+                    seconds, items / seconds);
+            System.out.println(polystoreRedis(server.uri(), pageSize));
+            System.out.println(rawRedis(server.uri(), pageSize));
+        }
+    }
+
+    /** The item hash key prefix and the partition index of {@value #PK} in store {@value PolystoreTarget#STORE}, default key prefix. */
+    private static final String REDIS_ITEM = "ps:{" + PK + "}i:" + PolystoreTarget.STORE + ":";
+    private static final byte[] REDIS_INDEX = ("ps:{" + PK + "}z:" + PolystoreTarget.STORE).getBytes(
+            java.nio.charset.StandardCharsets.UTF_8);
+
+    /** Writes {@code items} items of partition {@value #PK} in the redis backend's layout, at version 1. */
+    public static void fillRedis(String uri, int items) {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(uri);
+        try (io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]> c = client.connect(
+                io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+            var redis = c.async();
+            Payloads payloads = new Payloads(7);
+            byte[] one = {'1'};
+            List<CompletableFuture<?>> pending = new ArrayList<>(2000);
+            for (int i = 0; i < items; i++) {
+                String sk = String.format("%09d", i);
+                pending.add(redis.hset((REDIS_ITEM + sk).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        Map.of(new byte[] {'p'}, payloads.next(), new byte[] {'v'}, one)).toCompletableFuture());
+                pending.add(redis.zadd(REDIS_INDEX, 0, sk.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .toCompletableFuture());
+                if (pending.size() >= 2000 || i == items - 1) {
+                    CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).join();
+                    pending.clear();
+                }
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** Streams the Redis partition through {@code Store.forEach}. */
+    public static Pass polystoreRedis(String uri, int pageSize) {
+        try (PolystoreTarget target = RedisTargets.polystore(uri)) {
+            return polystore(target, pageSize);
+        }
+    }
+
+    /** Streams the Redis partition with raw Lettuce: {@code ZRANGEBYLEX} pages, each page's hashes by pipelined {@code HMGET}. */
+    public static Pass rawRedis(String uri, int pageSize) {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(uri);
+        try (io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]> c = client.connect(
+                io.lettuce.core.codec.ByteArrayCodec.INSTANCE); HeapWatch heap = new HeapWatch()) {
+            var redis = c.async();
+            byte[] p = {'p'};
+            byte[] v = {'v'};
+            byte[] e = {'e'};
+            long n = 0;
+            long bytes = 0;
+            long start = System.nanoTime();
+            io.lettuce.core.Range.Boundary<byte[]> from = io.lettuce.core.Range.Boundary.unbounded();
+            while (true) {
+                List<byte[]> members = redis.zrangebylex(REDIS_INDEX, io.lettuce.core.Range.from(from,
+                        io.lettuce.core.Range.Boundary.unbounded()), io.lettuce.core.Limit.from(pageSize))
+                        .toCompletableFuture().join();
+                if (members.isEmpty()) {
+                    break;
+                }
+                List<CompletableFuture<List<io.lettuce.core.KeyValue<byte[], byte[]>>>> reads = new ArrayList<>(members.size());
+                byte[] base = REDIS_ITEM.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                for (byte[] m : members) {
+                    byte[] key = java.util.Arrays.copyOf(base, base.length + m.length);
+                    System.arraycopy(m, 0, key, base.length, m.length);
+                    reads.add(redis.hmget(key, p, v, e).toCompletableFuture());
+                }
+                for (CompletableFuture<List<io.lettuce.core.KeyValue<byte[], byte[]>>> r : reads) {
+                    List<io.lettuce.core.KeyValue<byte[], byte[]>> fields = r.join();
+                    bytes += fields.get(0).getValue().length;
+                    n++;
+                }
+                from = io.lettuce.core.Range.Boundary.excluding(members.get(members.size() - 1));
+                if (members.size() < pageSize) {
+                    break;
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Pass("raw lettuce zrange+hmget/" + pageSize, n, bytes, seconds, heap.peakSampled(), heap.peakPools());
+        } finally {
+            client.shutdown();
         }
     }
 

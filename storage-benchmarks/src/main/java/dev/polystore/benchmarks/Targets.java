@@ -72,10 +72,13 @@ public final class Targets {
 
     /** PostgreSQL with its calls handed to an executor of one thread per pooled connection ({@link RawPostgresTarget}). */
     public static final String RAW_POOL = "raw-pool";
+    /** Polystore on PostgreSQL with {@code batch_copy = false}: every batch chunk one upsert statement. */
+    public static final String POLYSTORE_UPSERT = "polystore-upsert";
 
     /**
-     * {@code polystore}, {@code polystore-pooled} ({@code run_on_caller = false}), {@code raw} or
-     * {@code raw-pool} against the PostgreSQL at {@code url}; each contender has tables of its own.
+     * {@code polystore}, {@code polystore-pooled} ({@code run_on_caller = false}),
+     * {@code polystore-upsert} ({@code batch_copy = false}), {@code raw} or {@code raw-pool} against
+     * the PostgreSQL at {@code url}; each contender has tables of its own.
      */
     public static Target postgres(String impl, String url, String user) {
         switch (impl) {
@@ -83,12 +86,14 @@ public final class Targets {
                 return PolystoreTarget.postgres(url, user, "bench_", true);
             case POLYSTORE_POOLED:
                 return PolystoreTarget.postgres(url, user, "benchp_", false);
+            case POLYSTORE_UPSERT:
+                return PolystoreTarget.postgres(url, user, "benchu_", true, false);
             case RAW:
                 return new RawPostgresTarget(url, user, "raw_items", false);
             case RAW_POOL:
                 return new RawPostgresTarget(url, user, "rawp_items", true);
             default:
-                throw new IllegalArgumentException("impl must be polystore, polystore-pooled, raw or raw-pool, not " + impl);
+                throw new IllegalArgumentException("impl must be polystore, polystore-pooled, polystore-upsert, raw or raw-pool, not " + impl);
         }
     }
 

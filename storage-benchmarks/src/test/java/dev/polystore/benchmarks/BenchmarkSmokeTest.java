@@ -177,7 +177,7 @@ class BenchmarkSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"polystore", "polystore-pooled", "raw", "raw-copy"})
+    @ValueSource(strings = {"polystore", "polystore-pooled", "polystore-upsert", "raw", "raw-copy"})
     void postgresBulkLoad(String impl) {
         PostgresBulkLoadBenchmark b = new PostgresBulkLoadBenchmark();
         b.impl = impl;
@@ -193,6 +193,19 @@ class BenchmarkSmokeTest {
             }
         } finally {
             b.target.close();
+        }
+    }
+
+    @Test
+    void streamingRedis() {
+        try (dev.polystore.testkit.redis.RedisProcess redis = dev.polystore.testkit.redis.RedisProcess.startDefault()) {
+            StreamingHarness.fillRedis(redis.uri(), 2_500);
+            StreamingHarness.Pass polystore = StreamingHarness.polystoreRedis(redis.uri(), 1000);
+            StreamingHarness.Pass raw = StreamingHarness.rawRedis(redis.uri(), 1000);
+            assertEquals(2_500, polystore.items());
+            assertEquals(2_500L * Payloads.SIZE, polystore.bytes());
+            assertEquals(2_500, raw.items());
+            assertEquals(2_500L * Payloads.SIZE, raw.bytes());
         }
     }
 

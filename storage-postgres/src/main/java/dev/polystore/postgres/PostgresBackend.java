@@ -63,6 +63,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 import org.postgresql.jdbc.PgStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,8 +105,10 @@ import org.slf4j.LoggerFactory;
  * aborted ({@link UnavailableException}), or else the outcome is unknown.
  *
  * <p><b>Batches</b>: one statement per chunk of puts ({@code INSERT … SELECT … FROM unnest(…)
- * ON CONFLICT …}) and one per chunk of deletes, keys in byte order; each statement applies all
- * its items or none, so failures are reported key by key ({@link BatchWriteException}).
+ * ON CONFLICT …}), or, for a chunk of at least {@link #COPY_MIN_ITEMS} new keys, one transaction
+ * with a {@code COPY} ({@code copyNew}); one statement per chunk of deletes; keys in byte order.
+ * Each chunk applies all its items or none, so failures are reported key by key
+ * ({@link BatchWriteException}).
  *
  * <p>Every SPI method returns a future and never throws. Thread-safe.
  */
@@ -117,6 +121,10 @@ final class PostgresBackend implements StorageBackend {
     /** Keys per batch call; the API splits larger batches. */
     static final int MAX_BATCH_GET = 500;
     static final int MAX_BATCH_WRITE = 500;
+    /** Batch chunks of fewer puts are always one upsert statement (one round trip instead of four). */
+    static final int COPY_MIN_ITEMS = 64;
+    /** After a chunk found stored keys, this many chunks of its table skip the probe for {@code COPY}. */
+    static final int COPY_SKIPS_AFTER_HIT = 15;
     /** Most payload bytes one batch statement carries; a larger chunk is sent as several statements. */
     static final long MAX_STATEMENT_BYTES = 8L * 1024 * 1024;
     /** Most expired rows one purge statement deletes; a purge repeats while it deletes this many. */
@@ -152,6 +160,7 @@ final class PostgresBackend implements StorageBackend {
     private final boolean synchronousCommitSent;
     private final int schemaVersionFound;
     private final AtomicLong purged = new AtomicLong();
+    private final AtomicLong batchCopies = new AtomicLong();
 
     private PostgresBackend(PostgresSettings settings, Clock clock, Sql sql, HikariDataSource pool, String serverVersion,
                             boolean synchronousCommitSent, int schemaVersionFound) {
@@ -319,6 +328,11 @@ final class PostgresBackend implements StorageBackend {
     /** Expired rows deleted by purges so far. */
     long purged() {
         return purged.get();
+    }
+
+    /** Batch chunks written with {@code COPY} so far. */
+    long batchCopies() {
+        return batchCopies.get();
     }
 
     // ------------------------------------------------------------------ running work
@@ -773,24 +787,8 @@ final class PostgresBackend implements StorageBackend {
             }
             List<WriteOp.Put> part = puts.subList(from, to);
             byte[] token = tokens.next();
-            try (PreparedStatement ps = prepare(c, t.batchPut)) {
-                ps.setBytes(1, token);
-                ps.setArray(2, byteaArray(c, keysOf(part), true));
-                ps.setArray(3, byteaArray(c, keysOf(part), false));
-                Long[] expiries = new Long[part.size()];
-                byte[][] payloads = new byte[part.size()][];
-                for (int i = 0; i < part.size(); i++) {
-                    Instant e = part.get(i).expiresAt();
-                    expiries[i] = e == null ? null : e.getEpochSecond();
-                    payloads[i] = part.get(i).payload();
-                }
-                ps.setArray(4, c.createArrayOf("int8", expiries));
-                ps.setArray(5, c.createArrayOf("bytea", payloads));
-                ps.setLong(6, now.getEpochSecond());
-                int n = ps.executeUpdate();
-                if (n != part.size()) {
-                    throw new SQLException("a batch put of " + part.size() + " items wrote " + n + " rows");
-                }
+            try {
+                putChunk(c, t, part, token, now);
             } catch (SQLException e) {
                 batchFailure(table, part, token, e, unprocessed, causes);
             }
@@ -821,6 +819,114 @@ final class PostgresBackend implements StorageBackend {
             throw e;
         }
         return null;
+    }
+
+    /**
+     * Writes one chunk of puts (keys sorted), all or none. A chunk of at least
+     * {@link #COPY_MIN_ITEMS} puts whose keys have no row yet is written with {@link #copyNew};
+     * any other chunk (or one that {@code COPY} could not write) with one upsert statement.
+     */
+    private void putChunk(Connection c, Sql.TableSql t, List<WriteOp.Put> part, byte[] token, Instant now)
+            throws SQLException {
+        if (settings.batchCopy() && part.size() >= COPY_MIN_ITEMS
+                && t.probeSkips.getAndUpdate(n -> n > 0 ? n - 1 : 0) == 0 && copyNew(c, t, part, token)) {
+            return;
+        }
+        try (PreparedStatement ps = prepare(c, t.batchPut)) {
+            ps.setBytes(1, token);
+            ps.setArray(2, byteaArray(c, keysOf(part), true));
+            ps.setArray(3, byteaArray(c, keysOf(part), false));
+            Long[] expiries = new Long[part.size()];
+            byte[][] payloads = new byte[part.size()][];
+            for (int i = 0; i < part.size(); i++) {
+                Instant e = part.get(i).expiresAt();
+                expiries[i] = e == null ? null : e.getEpochSecond();
+                payloads[i] = part.get(i).payload();
+            }
+            ps.setArray(4, c.createArrayOf("int8", expiries));
+            ps.setArray(5, c.createArrayOf("bytea", payloads));
+            ps.setLong(6, now.getEpochSecond());
+            int n = ps.executeUpdate();
+            if (n != part.size()) {
+                throw new SQLException("a batch put of " + part.size() + " items wrote " + n + " rows");
+            }
+        }
+    }
+
+    /**
+     * Writes a chunk of puts none of whose keys has a row (live, expired or a placeholder) with
+     * {@code COPY … FROM STDIN (FORMAT binary)}: every row at version 1, with its expiry and the
+     * chunk's write token, exactly what the upsert writes for an absent key. One transaction:
+     * {@code BEGIN} with a probe of the keys (which also sets {@code statement_timeout} for the
+     * transaction only, since pgjdbc's client-side timeout does not cover {@code COPY}), the
+     * {@code COPY}, {@code COMMIT}. Returns false, having written nothing, if the probe found a
+     * row, or if a concurrent writer inserted one of the keys meanwhile (the {@code COPY} fails
+     * on the primary key); the caller then upserts the chunk. The {@code COPY} inserts in key
+     * order, as every multi-row statement locks, so it cannot deadlock with them.
+     */
+    private boolean copyNew(Connection c, Sql.TableSql t, List<WriteOp.Put> part, byte[] token) throws SQLException {
+        c.setAutoCommit(false);
+        boolean committed = false;
+        try {
+            List<Key> keys = keysOf(part);
+            try (PreparedStatement ps = prepare(c, t.probeKeys)) {
+                ps.setString(1, String.valueOf(settings.statementTimeout().toMillis()));
+                ps.setArray(2, byteaArray(c, keys, true));
+                ps.setArray(3, byteaArray(c, keys, false));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(2)) {
+                        t.probeSkips.set(COPY_SKIPS_AFTER_HIT);
+                        return false;
+                    }
+                }
+            }
+            CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(t.copyRows);
+            long rows;
+            try {
+                BinaryCopy rowsOut = new BinaryCopy(in);
+                for (WriteOp.Put p : part) {
+                    Instant e = p.expiresAt();
+                    rowsOut.row(SortKeys.utf8(p.key().pk()), SortKeys.utf8(p.key().sk()), 1,
+                            e == null ? null : e.getEpochSecond(), token, p.payload());
+                }
+                rows = rowsOut.finish();
+            } finally {
+                if (in.isActive()) {
+                    cancelQuietly(in);
+                }
+            }
+            if (rows != part.size()) {
+                throw new SQLException("a COPY of " + part.size() + " items wrote " + rows + " rows");
+            }
+            c.commit();
+            committed = true;
+            batchCopies.incrementAndGet();
+            return true;
+        } catch (SQLException e) {
+            if (PgErrors.state(e).equals("23505")) {
+                t.probeSkips.set(COPY_SKIPS_AFTER_HIT);
+                return false;
+            }
+            throw e;
+        } finally {
+            if (!committed) {
+                rollbackQuietly(c);
+            }
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException e) {
+                LOG.debug("Could not restore autocommit after a batch COPY: {}", e.getMessage());
+            }
+        }
+    }
+
+    private static void cancelQuietly(CopyIn in) {
+        try {
+            in.cancelCopy();
+        } catch (SQLException e) {
+            LOG.debug("Could not cancel a batch COPY: {}", e.getMessage());
+        }
     }
 
     /**

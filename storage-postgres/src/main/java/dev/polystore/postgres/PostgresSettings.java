@@ -36,12 +36,13 @@ import java.util.regex.Pattern;
  * @param closeTimeout how long close waits for in-flight operations
  * @param applicationName the {@code application_name} the server shows for these connections
  * @param runOnCaller whether an operation runs on the calling thread when a connection slot is free
+ * @param batchCopy whether a batch chunk of new keys is written with {@code COPY} (else always one upsert statement)
  */
 record PostgresSettings(String url, String database, String user, String password, String schema, String tablePrefix,
                         boolean createTables, int poolSize, int poolMinIdle, Duration connectTimeout,
                         Duration statementTimeout, Duration socketTimeout, String synchronousCommit, String sslMode,
                         String sslRootCert, int prepareThreshold, Duration expiryPurgeInterval, Duration closeTimeout,
-                        String applicationName, boolean runOnCaller) {
+                        String applicationName, boolean runOnCaller, boolean batchCopy) {
 
     static final String URL = "url";
     static final String HOST = "host";
@@ -66,6 +67,7 @@ record PostgresSettings(String url, String database, String user, String passwor
     static final String CLOSE_TIMEOUT_MS = "close_timeout_ms";
     static final String APPLICATION_NAME = "application_name";
     static final String RUN_ON_CALLER = "run_on_caller";
+    static final String BATCH_COPY = "batch_copy";
 
     static final String DEFAULT_SCHEMA = "public";
     static final String DEFAULT_TABLE_PREFIX = "polystore_";
@@ -194,9 +196,11 @@ record PostgresSettings(String url, String database, String user, String passwor
                     + "\": expected at most 63 printable ASCII characters");
         }
         boolean runOnCaller = c.booleanValue(RUN_ON_CALLER, true);
+        boolean batchCopy = c.booleanValue(BATCH_COPY, true);
         c.rejectUnknownKeys();
         return new PostgresSettings(jdbcUrl, database, user, password, schema, prefix, create, poolSize, minIdle, connect,
-                statement, socket, sync, ssl, rootCert, prepare, Duration.ofSeconds(purge), close, app, runOnCaller);
+                statement, socket, sync, ssl, rootCert, prepare, Duration.ofSeconds(purge), close, app, runOnCaller,
+                batchCopy);
     }
 
     /** The pgjdbc connection properties (the password among them; never logged). */
@@ -240,6 +244,7 @@ record PostgresSettings(String url, String database, String user, String passwor
     public String toString() {
         return "PostgresSettings[" + describe() + ", password " + (password == null ? "none" : "***")
                 + ", create_tables=" + createTables + ", pool_size=" + poolSize + ", synchronous_commit=" + synchronousCommit
-                + ", ssl_mode=" + sslMode + ", prepare_threshold=" + prepareThreshold + ", run_on_caller=" + runOnCaller + "]";
+                + ", ssl_mode=" + sslMode + ", prepare_threshold=" + prepareThreshold + ", run_on_caller=" + runOnCaller
+                + ", batch_copy=" + batchCopy + "]";
     }
 }

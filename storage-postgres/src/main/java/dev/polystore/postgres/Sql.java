@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every SQL statement the backend runs, for one schema and table prefix. The only identifiers
@@ -134,6 +135,19 @@ final class Sql {
         final String batchGet;
         /** wt, pks[], sks[], expiries[], payloads[], now → count. */
         final String batchPut;
+        /**
+         * statement timeout (ms, text), pks[], sks[] → the timeout, whether any of the keys has a row
+         * (live, expired or a placeholder); sets {@code statement_timeout} for the rest of the transaction.
+         */
+        final String probeKeys;
+        /** {@code COPY} of new rows in {@link BinaryCopy}'s format, every column. */
+        final String copyRows;
+        /**
+         * Of a batch chunk whose probe ({@link #probeKeys}) found stored keys, how many of the
+         * following chunks go straight to {@link #batchPut} without a probe (a hint, not state
+         * anything depends on).
+         */
+        final AtomicInteger probeSkips = new AtomicInteger();
         /** pks[], sks[] → count. */
         final String batchDelete;
         /** pks[], sks[]: locks every key, inserting an expired placeholder (version 0) where none is. */
@@ -186,6 +200,9 @@ final class Sql {
                     + "unnest(?::bytea[], ?::bytea[], ?::int8[], ?::bytea[]) AS u(pk, sk, e, p) ON CONFLICT (pk, sk) DO UPDATE "
                     + "SET version = CASE WHEN o.expires_at IS NOT NULL AND o.expires_at <= ? THEN 1 ELSE o.version + 1 END, "
                     + "expires_at = EXCLUDED.expires_at, wt = EXCLUDED.wt, payload = EXCLUDED.payload";
+            probeKeys = "SELECT set_config('statement_timeout', ?, true), EXISTS (SELECT 1 FROM " + t + " t JOIN " + keys
+                    + " ON t.pk = k.pk AND t.sk = k.sk)";
+            copyRows = "COPY " + t + " (" + COLUMNS + ") FROM STDIN (FORMAT binary)";
             batchDelete = "DELETE FROM " + t + " t USING " + keys + " WHERE t.pk = k.pk AND t.sk = k.sk";
             lockKeys = "INSERT INTO " + t + " AS o (" + COLUMNS + ") SELECT k.pk, k.sk, 0, 0, NULL, ''::bytea FROM "
                     + keys + " ON CONFLICT (pk, sk) DO UPDATE SET version = o.version WHERE false";
