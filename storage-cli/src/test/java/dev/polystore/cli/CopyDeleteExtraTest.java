@@ -162,6 +162,35 @@ class CopyDeleteExtraTest {
     }
 
     @Test
+    @DisplayName("an extra item written again after the target's scan read it is kept (the delete is conditional on the version read)")
+    void changedMeanwhileIsKept() {
+        Path[] p = prepared("memory");
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        cli.wrap(p[1], inner -> new ForwardingStorageBackend(inner) {
+            @Override
+            public CompletableFuture<ScanPage> scan(String table, String position, int limit) {
+                return delegate.scan(table, position, limit).thenCompose(page -> {
+                    boolean hasExtra = page.items().stream().anyMatch(i -> i.key().equals(Key.of("extra0", "k0")));
+                    if (table.equals("users") && hasExtra && once.compareAndSet(false, true)) {
+                        // an application write lands between the scan and the deletion
+                        return delegate.put(new dev.polystore.spi.WriteOp.Put(table, Key.of("extra0", "k0"), new byte[] {42},
+                                null, dev.polystore.Condition.none())).thenApply(v -> page);
+                    }
+                    return CompletableFuture.completedFuture(page);
+                });
+            }
+        });
+        CliFixture.Result r = cli.run("copy", "--from", p[0].toString(), "--to", p[1].toString(), "--restart",
+                "--delete-extra", "--segments", "1", "--json");
+        assertEquals(Polystore.OK, r.exit(), r.toString());
+        assertTrue(once.get(), "the write was staged");
+        assertEquals(1, json(r.out()).path("total").path("deleted").asLong(), r.out());
+        cli.unwrap(p[1]);
+        assertTrue(has(p[1], "users", "extra0", "k0"), "an item written after the scan read it was deleted");
+        assertFalse(has(p[1], "users", "extra1", "k1"), "the unchanged extra item was not deleted");
+    }
+
+    @Test
     @DisplayName("a rejected item: exit 1, nothing deleted, the summary says why")
     void rejectDeletesNothing() {
         Path[] p = prepared("memory");

@@ -23,13 +23,17 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import dev.polystore.testkit.postgres.EmbeddedPostgresExtension;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code kill -9} of the copy process: the {@code polystore} command runs in a separate JVM
- * (its main class, on the test class path), copying SQLite to SQLite; the test kills it with
+ * (its main class, on the test class path), copying SQLite to SQLite and SQLite to PostgreSQL (the
+ * embedded server outlives the killed process, as a real one would); the test kills it with
  * SIGKILL after a random number of acknowledged pages (counted from its progress lines, one per
  * page), runs the same command again, and so on; then lets it finish. {@code verify} must report
  * 0 differences and the last summary must count every item exactly once.
@@ -38,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dpolystore.kill.rounds=N}; seed: {@code -Dpolystore.kill.seed} (printed).
  */
 class KillResumeTest {
+    @RegisterExtension
+    static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ROUNDS = Integer.getInteger("polystore.kill.rounds",
             10 * Integer.getInteger("polystore.reliability.scale", 1));
@@ -50,12 +57,15 @@ class KillResumeTest {
 
     private final CliFixture cli = new CliFixture();
 
-    @Test
+    @ParameterizedTest(name = "SQLite -> {0}")
+    @ValueSource(strings = {"sqlite", "postgres"})
     @DisplayName("kill -9 of the copy process at random points, then resume: verify reports 0 differences")
-    void killAndResume() throws Exception {
+    void killAndResume(String targetEngine) throws Exception {
         Random random = new Random(SEED);
         Path a = CliFixture.sqliteConfig(dir, "a");
-        Path b = CliFixture.sqliteConfig(dir, "b");
+        Path b = targetEngine.equals("sqlite") ? CliFixture.sqliteConfig(dir, "b")
+                : CliFixture.postgresConfig(dir, "b", POSTGRES.server(),
+                        "k" + Long.toHexString(random.nextLong() & 0xffffffL) + "_");
         int perStore = ROUNDS * 6 * PAGE / 2;
         try (Storage s = cli.open(a)) {
             for (String store : List.of("users", "orders")) {
@@ -107,9 +117,9 @@ class KillResumeTest {
         CliFixture.Result verify = cli.run("verify", "--from", a.toString(), "--to", b.toString(), "--json");
         assertEquals(Polystore.OK, verify.exit(), verify.toString());
         assertEquals(0, JSON.readTree(verify.out().trim()).path("differences").asLong(), verify.out());
-        System.out.printf("[reliability] cli | kill -9 of the copy process | seed=%d rounds=%d killed=%d "
+        System.out.printf("[reliability] cli | kill -9 of the copy process | SQLite -> %s seed=%d rounds=%d killed=%d "
                 + "(after %s acknowledged pages) finished before the kill=%d items=%d (2 stores, %d segments, "
-                + "pages of %d) written again after a kill (kept)=%d verify differences=0 time=%d ms%n", SEED, ROUNDS,
+                + "pages of %d) written again after a kill (kept)=%d verify differences=0 time=%d ms%n", targetEngine, SEED, ROUNDS,
                 killedAfter.size(), killedAfter, finishedEarly, items, SEGMENTS, PAGE, total.path("kept").asLong(),
                 (System.nanoTime() - started) / 1_000_000);
         assertTrue(killedAfter.size() >= Math.min(ROUNDS, 10) - finishedEarly, "kills landed: " + killedAfter);

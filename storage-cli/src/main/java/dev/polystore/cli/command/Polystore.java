@@ -138,6 +138,43 @@ public final class Polystore implements Callable<Integer> {
         boolean quiet;
     }
 
+    /**
+     * Plain progress lines on {@code err}, at most one every two seconds, nothing when quiet: the
+     * listener a command without {@link ProgressOptions} can hand a {@link Copier}.
+     */
+    static final class Progress implements Copier.Listener, AutoCloseable {
+        private final ProgressDisplay display;
+
+        Progress(PrintWriter err, boolean quiet) {
+            display = new ProgressDisplay(quiet ? ProgressOptions.Mode.none : ProgressOptions.Mode.lines, err, 2000);
+        }
+
+        @Override
+        public void storeStarted(String store, int segments, long estimatedItems, StoreTally done) {
+            display.storeStarted(store, segments, estimatedItems, done);
+        }
+
+        @Override
+        public void page(String store, int segment, StoreTally page) {
+            display.page(store, segment, page);
+        }
+
+        @Override
+        public void segmentDone(String store, int segment) {
+            display.segmentDone(store, segment);
+        }
+
+        @Override
+        public void storeDone(StoreTally total) {
+            display.storeDone(total);
+        }
+
+        @Override
+        public void close() {
+            display.close();
+        }
+    }
+
     static int report(CommandLine.Model.CommandSpec spec, Output out, String command, JobSummary summary) {
         PrintWriter w = spec.commandLine().getOut();
         if (out.json) {

@@ -26,7 +26,7 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
     private final PrintWriter err;
     private final long intervalNanos;
 
-    private String store;
+    private volatile String store;
     private long estimated;
     private long startedNanos;
     private long baseItems;
@@ -69,6 +69,14 @@ final class ProgressDisplay implements Copier.Listener, AutoCloseable {
 
     @Override
     public void page(String name, int segment, StoreTally page) {
+        if (store == null) {
+            synchronized (this) {
+                if (store == null) {
+                    store = name; // told of pages without storeStarted
+                    startedNanos = System.nanoTime();
+                }
+            }
+        }
         long n = items.addAndGet(page.read());
         bytes.addAndGet(page.bytes());
         AtomicLongArray seg = perSegment;
