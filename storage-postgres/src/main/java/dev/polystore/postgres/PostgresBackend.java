@@ -982,7 +982,8 @@ final class PostgresBackend implements StorageBackend {
         @Override
         public CompletableFuture<String> prepareEntries(String table) {
             return prepareTable(table).thenCompose(v -> submit(() -> "prepare the index entries of store '" + table + "'",
-                    (c, now, attempt) -> PostgresIndexes.prepare(c, sql, table), null));
+                    (c, now, attempt) -> PostgresIndexes.prepare(c, sql, table, settings.createTables(),
+                            settings.describe()), null));
         }
 
         @Override

@@ -39,7 +39,14 @@ final class PostgresIndexes {
     }
 
     /** Creates the entry table of {@code store} if need be (the item table exists). @return the id of its place */
-    static String prepare(Connection c, Sql sql, String store) throws SQLException {
+    static String prepare(Connection c, Sql sql, String store, boolean createTables, String describe)
+            throws SQLException {
+        if (!createTables && (!exists(c, entryTable(sql, store)) || !exists(c, placesTable(sql)))) {
+            throw new dev.polystore.ConfigurationException("PostgreSQL table " + entryTable(sql, store) + " (the index "
+                    + "entries of store '" + store + "') or " + placesTable(sql) + " does not exist (" + describe
+                    + "): set storage.postgres.create_tables = true to let Polystore create them, or create them as "
+                    + "docs/postgres.md (Secondary indexes) shows");
+        }
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + placesTable(sql)
                     + " (table_name text PRIMARY KEY, place text NOT NULL)");
@@ -59,6 +66,15 @@ final class PostgresIndexes {
                     throw new SQLException("no place recorded for the index entries of store '" + store + "'");
                 }
                 return rs.getString(1);
+            }
+        }
+    }
+
+    private static boolean exists(Connection c, String qualified) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, qualified);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
             }
         }
     }

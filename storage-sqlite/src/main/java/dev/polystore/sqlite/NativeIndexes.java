@@ -56,10 +56,24 @@ final class NativeIndexes {
                 + "PRIMARY KEY (epk, esk)) WITHOUT ROWID";
     }
 
+    /** A partial index of the entries that expire, for the purge; entries without expiry cost nothing in it. */
+    static String createExpiryIndex(String table) {
+        return "CREATE INDEX IF NOT EXISTS \"" + Sql.ITEM_TABLE_PREFIX + TableNames.require(table) + "_ix_expiry\" ON "
+                + entryTable(table) + " (expires_at) WHERE expires_at IS NOT NULL";
+    }
+
+    /** Deletes at most {@code ?2} entries expired at {@code ?1} (epoch seconds), through the expiry index. */
+    static String purgeExpired(String table) {
+        String e = entryTable(table);
+        return "DELETE FROM " + e + " WHERE (epk, esk) IN (SELECT epk, esk FROM " + e
+                + " WHERE expires_at <= ? LIMIT ?)";
+    }
+
     /** Creates the entry table of {@code table} if need be. @return the id of its place */
     static String prepare(StatementCache cache, String table) throws SQLException {
         cache.execute(createPlaces());
         cache.execute(createEntryTable(table));
+        cache.execute(createExpiryIndex(table));
         try (PreparedStatement ps = cache.connection().prepareStatement(
                 "SELECT place FROM " + PLACES + " WHERE table_name = ?")) {
             ps.setString(1, TableNames.require(table));

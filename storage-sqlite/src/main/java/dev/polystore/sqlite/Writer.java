@@ -125,6 +125,8 @@ final class Writer {
     private final Executor completions;
     private final int maxOps;
     private final LinkedBlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
+    /** Stores whose native index entries this writer has prepared: the purge removes their expired entries too. */
+    private final java.util.Set<String> entryTables = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Thread thread;
     /** Most expired items one background purge deletes per store. */
     private static final int PURGE_BATCH = 500;
@@ -396,6 +398,13 @@ final class Writer {
             int n = ps.executeUpdate();
             deleted += n;
             incomplete |= n >= perTable;
+        }
+        for (String table : entryTables) {
+            // Native index entries of expired items (never returned; removed like the items, not counted as items).
+            PreparedStatement ps = cache.get(NativeIndexes.purgeExpired(table));
+            ps.setLong(1, now.getEpochSecond());
+            ps.setInt(2, perTable);
+            incomplete |= ps.executeUpdate() >= perTable;
         }
         purgeIncomplete = incomplete;
         purged.addAndGet(deleted);
@@ -746,7 +755,9 @@ final class Writer {
     /** Creates the native entry table of a store (and the store's table). @return the id of its place */
     String prepareEntries(String name) throws SQLException {
         createTable(name);
-        return NativeIndexes.prepare(cache, name);
+        String place = NativeIndexes.prepare(cache, name);
+        entryTables.add(name);
+        return place;
     }
 
     /** Imports items as given (version, expiry); see {@code StorageBackend.importItems}. */

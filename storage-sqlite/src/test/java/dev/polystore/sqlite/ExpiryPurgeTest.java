@@ -58,6 +58,29 @@ class ExpiryPurgeTest {
         }
     }
 
+    @Test
+    void purgeDeletesTheNativeIndexEntriesOfExpiredItems() throws Exception {
+        Path db = dir.resolve("ix.db");
+        MutableClock clock = MutableClock.startingNow();
+        try (Storage storage = StoreFactory.open(Sqlite.config(db, Map.of("expiry_purge_interval_s", "0")).withClock(clock))) {
+            Store<dev.polystore.testkit.index.Doc> docs = storage.store("docs", dev.polystore.testkit.index.Doc.CODEC,
+                    dev.polystore.testkit.index.Doc.OPTIONS);
+            for (int i = 0; i < 10; i++) {
+                var doc = new dev.polystore.testkit.index.Doc("open", "1", List.of("t"), "e" + i, "");
+                Item<dev.polystore.testkit.index.Doc> item = Item.of("d" + i, "0", doc);
+                Sqlite.await(docs.put(i < 4 ? item.withExpiry(clock.instant().plusSeconds(10)) : item));
+            }
+            SqliteBackend backend = Sqlite.backend(storage);
+            assertEquals(30L, rows(db, "store_docs_ix"), "3 entries per item");
+            clock.advance(Duration.ofSeconds(10));
+            assertEquals(6, await(docs.index("byStatus").query("open")).size(), "expired items are not in the index");
+            assertEquals(4L, await(backend.purgeExpired()), "the items purged (entries are not counted)");
+            assertEquals(18L, rows(db, "store_docs_ix"), "the expired items' entries are purged with them");
+            assertEquals(6, await(docs.index("byStatus").query("open")).size());
+            assertEquals(6, await(docs.index("byTag").query("t")).size());
+        }
+    }
+
     private static long rows(Path db, String table) throws Exception {
         try (Connection c = Sqlite.raw(db); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM \"" + table + "\"")) {

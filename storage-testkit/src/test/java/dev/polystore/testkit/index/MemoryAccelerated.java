@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A memory backend with an {@link IndexAccelerator} of its own, for the kit's self-test: entries
  * in sorted maps beside the items, written under one lock with the item transaction (the memory
- * backend completes synchronously). {@code forgetDeletes} breaks it the way the kit must catch. Kept open by
+ * backend completes synchronously). {@code forgetDeletes} and {@code ignoreHolders} break it the ways the kit must catch. Kept open by
  * {@link #close()} so that one engine serves every storage of a test.
  */
 final class MemoryAccelerated extends ForwardingStorageBackend {
@@ -38,14 +38,21 @@ final class MemoryAccelerated extends ForwardingStorageBackend {
 
     private final Clock clock;
     private final boolean forgetDeletes;
+    private final boolean ignoreHolders;
     private final String place = "memory-" + UUID.randomUUID();
     /** table + U+0000 + entry pk -> entry sk (UTF-8 order) -> row. */
     private final Map<String, NavigableMap<String, Row>> entries = new HashMap<>();
 
     MemoryAccelerated(StorageBackend memory, Clock clock, boolean forgetDeletes) {
+        this(memory, clock, forgetDeletes, false);
+    }
+
+    /** @param ignoreHolders also broken: a unique entry is written over another item's (two holders) */
+    MemoryAccelerated(StorageBackend memory, Clock clock, boolean forgetDeletes, boolean ignoreHolders) {
         super(memory);
         this.clock = clock;
         this.forgetDeletes = forgetDeletes;
+        this.ignoreHolders = ignoreHolders;
     }
 
     @Override
@@ -78,7 +85,7 @@ final class MemoryAccelerated extends ForwardingStorageBackend {
                     }
                 }
                 for (int j = 0; j < writes.size(); j++) {
-                    if (writes.get(j) instanceof EntryWrite.Put p && p.unique()) {
+                    if (writes.get(j) instanceof EntryWrite.Put p && p.unique() && !ignoreHolders) {
                         Row r = partition(p.table(), p.entry().pk()).get(p.entry().sk());
                         boolean releasedHere = writes.stream().anyMatch(w -> w instanceof EntryWrite.Delete d
                                 && d.entry().equals(p.entry()) && r != null && d.item().equals(r.item()));

@@ -51,4 +51,14 @@ class MemoryNativeIndexContractTest {
                         .anyMatch(f -> f.startsWith("an entry follows its item")),
                 "IndexContract must catch forgotten deletes; failed: " + indexFailures);
     }
+
+    @Test
+    @DisplayName("an accelerator that writes a unique key over another item's: the unique-key checks and the race catch it")
+    void ignoredHoldersAreCaught() {
+        List<String> failures = failed(MemoryNativeIndexTests.IndexContractIgnoresHolders.class);
+        for (String test : List.of("a unique index refuses", "8 writers claim")) {
+            org.junit.jupiter.api.Assertions.assertTrue(failures.stream().anyMatch(f -> f.toLowerCase().contains(test)),
+                    "IndexContract must catch a second holder of a unique key (" + test + "); failed: " + failures);
+        }
+    }
 }

@@ -83,6 +83,29 @@ final class MemoryNativeIndexTests {
         }
     }
 
+    /** IndexContract on an accelerator that writes a unique entry over another item's. */
+    static class IndexContractIgnoresHolders extends IndexContract {
+        private MemoryAccelerated engine;
+
+        @Override
+        protected StorageConfig config(Path tempDir) {
+            return StorageConfig.builder().backend("memory").build();
+        }
+
+        @Override
+        protected Storage open(StorageConfig config) {
+            if (engine == null) {
+                engine = new MemoryAccelerated(new MemoryBackend(config.clock()), config.clock(), false, true);
+            }
+            return new DefaultStorage("memory", engine, config.clock());
+        }
+
+        @Override
+        protected Storage openAlso(UnaryOperator<StorageBackend> wrap) {
+            return closeAfterTest(new DefaultStorage("memory", wrap.apply(engine), clock));
+        }
+    }
+
     /** IndexContract on an accelerator that forgets entry deletes. */
     static class IndexContractForgetsDeletes extends IndexContractNatively {
         @Override
