@@ -31,4 +31,5 @@ module dev.polystore {
     opens dev.polystore.internal.coordination to com.fasterxml.jackson.databind;
 
     uses dev.polystore.spi.StorageProvider;
+    uses dev.polystore.spi.StorageLayer;
 }

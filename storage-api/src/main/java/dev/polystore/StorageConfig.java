@@ -39,8 +39,16 @@ public final class StorageConfig {
      */
     public static final String CURSOR_SECRET = "cursor_secret";
 
+    /**
+     * The key listing the layers put over the backend ({@code [storage] layers = ["a", "b"]},
+     * {@code STORAGE_LAYERS=a,b}, {@code -Dstorage.layers=a,b}), outermost first: a call passes
+     * {@code a}, then {@code b}, then the backend. Each layer reads its own section
+     * {@code [storage.<name>]}. See {@link dev.polystore.spi.StorageLayer}.
+     */
+    public static final String LAYERS = "layers";
+
     /** The keys allowed directly under {@code [storage]}; every other key belongs to a section. */
-    static final List<String> TOP_LEVEL_KEYS = List.of("backend", CURSOR_SECRET);
+    static final List<String> TOP_LEVEL_KEYS = List.of("backend", CURSOR_SECRET, LAYERS);
 
     private final Map<String, String> values;
     private final Clock clock;
@@ -116,6 +124,29 @@ public final class StorageConfig {
         return b == null || b.isBlank() ? DEFAULT_BACKEND : b.trim();
     }
 
+    /**
+     * The layers to put over the backend, outermost first ({@value #LAYERS}: a TOML array of
+     * names, or the names separated by commas); empty if none is configured.
+     *
+     * @throws ConfigurationException if a name is empty
+     */
+    public List<String> layers() {
+        String raw = values.get(LAYERS);
+        if (raw == null || raw.isBlank()) {
+            return List.of();
+        }
+        List<String> names = new java.util.ArrayList<>();
+        for (String part : raw.split(",", -1)) {
+            String name = part.trim();
+            if (name.isEmpty()) {
+                throw new ConfigurationException("storage.layers in " + origin + " has an empty name; "
+                        + "list layer names, e.g. layers = [\"encryption\"] (see docs/configuration.md)");
+            }
+            names.add(name);
+        }
+        return List.copyOf(names);
+    }
+
     /** Every key and value, keys as in the class description. */
     public Map<String, String> values() {
         return values;
@@ -171,6 +202,18 @@ public final class StorageConfig {
 
         public Builder backend(String name) {
             values.put("backend", Objects.requireNonNull(name, "name"));
+            return this;
+        }
+
+        /** Sets the layers put over the backend, outermost first (see {@link StorageConfig#LAYERS}). */
+        public Builder layers(String... names) {
+            Objects.requireNonNull(names, "names");
+            for (String name : names) {
+                if (Objects.requireNonNull(name, "name").contains(",")) {
+                    throw new IllegalArgumentException("a layer name cannot contain ',': " + name);
+                }
+            }
+            values.put(LAYERS, String.join(",", names));
             return this;
         }
 

@@ -2,10 +2,12 @@ package dev.polystore;
 
 import dev.polystore.internal.Cursors;
 import dev.polystore.internal.DefaultStorage;
+import dev.polystore.internal.LayerRegistry;
 import dev.polystore.internal.ProviderRegistry;
 import dev.polystore.spi.ConfigSection;
 import dev.polystore.spi.ProviderContext;
 import dev.polystore.spi.StorageBackend;
+import dev.polystore.spi.StorageLayer;
 import dev.polystore.spi.StorageProvider;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -68,14 +70,19 @@ public final class StoreFactory {
             if (!key.contains(".") && !StorageConfig.TOP_LEVEL_KEYS.contains(key)) {
                 throw new ConfigurationException("unknown key storage." + key + " in " + config.origin()
                         + "; [storage] holds only " + StorageConfig.TOP_LEVEL_KEYS
-                        + " and one section per backend (see docs/configuration.md)");
+                        + " and one section per backend or layer (see docs/configuration.md)");
             }
         }
         // Checked before the backend opens, so a bad secret leaves nothing to release.
         Cursors cursors = Cursors.fromConfig(config.values().get(StorageConfig.CURSOR_SECRET));
         String name = config.backend();
+        java.util.List<String> layerNames = config.layers();
         ProviderRegistry registry = ProviderRegistry.discover();
+        // Layers are resolved before the backend opens, so a missing or misnamed layer leaves
+        // nothing to release.
+        java.util.List<StorageLayer> layers = resolveLayers(config, layerNames, name);
         StorageBackend backend = openBackend(registry, config, name, name, new java.util.ArrayList<>());
+        backend = applyLayers(config, layers, backend);
         StorageBackend wrapped;
         try {
             wrapped = Objects.requireNonNull(wrap.apply(backend), "the wrapper returned no backend");
@@ -127,6 +134,62 @@ public final class StoreFactory {
                     + ") returned no backend");
         }
         return backend;
+    }
+
+    private static java.util.List<StorageLayer> resolveLayers(StorageConfig config, java.util.List<String> names,
+                                                             String backendName) {
+        if (names.isEmpty()) {
+            return java.util.List.of();
+        }
+        LayerRegistry registry = LayerRegistry.discover();
+        java.util.List<StorageLayer> layers = new java.util.ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String layerName : names) {
+            if (!seen.add(layerName)) {
+                throw new ConfigurationException("storage.layers in " + config.origin() + " lists \"" + layerName
+                        + "\" twice; a layer is put over the backend once");
+            }
+            if (layerName.equals(backendName)) {
+                throw new ConfigurationException("storage.layers in " + config.origin() + " lists \"" + layerName
+                        + "\", which is also storage.backend: a layer and the backend would share the section [storage."
+                        + layerName + "]");
+            }
+            layers.add(registry.require(layerName));
+        }
+        return layers;
+    }
+
+    /** Wraps {@code backend} in the layers, innermost (the last listed) first; closes it if a layer fails. */
+    private static StorageBackend applyLayers(StorageConfig config, java.util.List<StorageLayer> layers,
+                                              StorageBackend backend) {
+        StorageBackend current = backend;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            StorageLayer layer = layers.get(i);
+            ConfigSection section = new ConfigSection("storage." + layer.name(), config.section(layer.name()));
+            StorageBackend next;
+            try {
+                next = layer.wrap(current, new ProviderContext(section, config.clock()));
+            } catch (RuntimeException | Error e) {
+                try {
+                    current.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
+            if (next == null) {
+                current.close();
+                throw new ConfigurationException("layer '" + layer.name() + "' (" + layer.getClass().getName()
+                        + ") returned no backend");
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    /** The names of the layers found on the class path, for diagnostics. */
+    public static java.util.Set<String> availableLayers() {
+        return LayerRegistry.discover().names();
     }
 
     /** The names of the providers found on the class path, for diagnostics. */

@@ -30,7 +30,9 @@ public final class ProviderRegistry {
     private static final Map<String, String> KNOWN = Map.of(
             "sqlite", "dev.polystore:storage-sqlite",
             "dynamodb", "dev.polystore:storage-dynamodb",
-            "memory", "dev.polystore:storage-testkit",
+            "memory", "dev.polystore:storage-memory",
+            "postgres", "dev.polystore:storage-postgres",
+            "redis", "dev.polystore:storage-redis",
             "mirror", "dev.polystore:storage-mirror");
 
     private final Map<String, List<StorageProvider>> byName;

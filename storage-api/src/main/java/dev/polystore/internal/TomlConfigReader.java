@@ -51,9 +51,21 @@ public final class TomlConfigReader {
                 flatten(file, key + ".", value, out, depth + 1);
             } else if (value.isValueNode() && !value.isNull()) {
                 out.put(key, value.asText());
+            } else if (value.isArray()) {
+                // An array of names (e.g. layers = ["encryption"]) is kept as the names joined by
+                // commas, the form the same key takes in an environment variable.
+                java.util.List<String> names = new java.util.ArrayList<>();
+                for (JsonNode element : value) {
+                    if (!element.isTextual() || element.asText().contains(",")) {
+                        throw new ConfigurationException("storage." + key + " in " + file
+                                + ": an array holds only strings without commas, got " + element);
+                    }
+                    names.add(element.asText());
+                }
+                out.put(key, String.join(",", names));
             } else {
                 throw new ConfigurationException("storage." + key + " in " + file
-                        + ": expected a string, number or boolean, got " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+                        + ": expected a string, number, boolean or array of strings, got " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
             }
         }
     }

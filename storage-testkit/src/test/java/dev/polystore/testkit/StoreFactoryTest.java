@@ -243,7 +243,7 @@ class StoreFactoryTest {
             ConfigurationException e = assertThrows(ConfigurationException.class,
                     () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"memory\"\ncursor_secrets = \"x\"\n")));
             assertTrue(e.getMessage().contains("unknown key storage.cursor_secrets")
-                    && e.getMessage().contains("[backend, cursor_secret]"), e.getMessage());
+                    && e.getMessage().contains("[backend, cursor_secret, layers]"), e.getMessage());
         }
     }
 
@@ -279,6 +279,111 @@ class StoreFactoryTest {
             s.string("path");
             ConfigurationException e = assertThrows(ConfigurationException.class, s::rejectUnknownKeys);
             assertTrue(e.getMessage().contains("storage.demo.pth") && e.getMessage().contains("[path]"), e.getMessage());
+        }
+    }
+
+    @Nested
+    @DisplayName("layers")
+    class Layers {
+        /** The chain of backends {@code StoreFactory} built, outermost first. */
+        private java.util.List<dev.polystore.spi.StorageBackend> chain(StorageConfig config) {
+            java.util.List<dev.polystore.spi.StorageBackend> chain = new java.util.ArrayList<>();
+            try (Storage storage = StoreFactory.open(config, backend -> {
+                dev.polystore.spi.StorageBackend b = backend;
+                chain.add(b);
+                while (b instanceof dev.polystore.spi.ForwardingStorageBackend f) {
+                    b = f.delegate();
+                    chain.add(b);
+                }
+                return backend;
+            })) {
+                storage.store("t", Codec.utf8()).put(Item.of("p", "s", "v")).join();
+                assertEquals("v", storage.store("t", Codec.utf8()).get("p", "s").join().orElseThrow().value(),
+                        "a storage over layers reads what it wrote");
+            }
+            return chain;
+        }
+
+        @Test
+        @DisplayName("a TOML array of layers wraps the backend outermost first, each with its own section")
+        void orderAndSections() throws IOException {
+            Path file = toml("[storage]\nbackend = \"memory\"\nlayers = [\"alpha\", \"beta\"]\n"
+                    + "[storage.alpha]\nlabel = \"A\"\n[storage.beta]\nlabel = \"B\"\n");
+            java.util.List<dev.polystore.spi.StorageBackend> chain = chain(StorageConfig.fromToml(file));
+            assertEquals(3, chain.size(), "alpha over beta over the backend: " + chain);
+            TestLayers.Tagged outer = (TestLayers.Tagged) chain.get(0);
+            TestLayers.Tagged inner = (TestLayers.Tagged) chain.get(1);
+            assertEquals("alpha", outer.layer);
+            assertEquals("A", outer.label);
+            assertEquals("beta", inner.layer);
+            assertEquals("B", inner.label);
+            assertEquals("memory", chain.get(2).name());
+        }
+
+        @Test
+        @DisplayName("STORAGE_LAYERS and -Dstorage.layers list layers separated by commas; the property wins")
+        void overrides() {
+            StorageConfig base = StorageConfig.builder().backend("memory").build();
+            java.util.List<dev.polystore.spi.StorageBackend> fromEnv = chain(
+                    base.withOverrides(Map.of("STORAGE_LAYERS", "beta, alpha"), new Properties()));
+            assertEquals("beta", ((TestLayers.Tagged) fromEnv.get(0)).layer);
+            assertEquals("alpha", ((TestLayers.Tagged) fromEnv.get(1)).layer);
+            Properties props = new Properties();
+            props.setProperty("storage.layers", "alpha");
+            java.util.List<dev.polystore.spi.StorageBackend> fromProperty = chain(
+                    base.withOverrides(Map.of("STORAGE_LAYERS", "beta"), props));
+            assertEquals(2, fromProperty.size());
+            assertEquals("alpha", ((TestLayers.Tagged) fromProperty.get(0)).layer);
+            assertEquals(java.util.List.of("alpha", "beta"),
+                    StorageConfig.builder().layers("alpha", "beta").build().layers());
+        }
+
+        @Test
+        @DisplayName("an unknown layer lists those found and names the module of a known one, before the backend opens")
+        void unknownLayer() {
+            ConfigurationException e = assertThrows(ConfigurationException.class, () -> StoreFactory.open(
+                    StorageConfig.builder().backend("memory").layers("nosuch").build()));
+            assertTrue(e.getMessage().contains("\"nosuch\""), e.getMessage());
+            assertTrue(e.getMessage().contains("alpha"), "lists the layers found: " + e.getMessage());
+            ConfigurationException known = assertThrows(ConfigurationException.class, () -> StoreFactory.open(
+                    StorageConfig.builder().backend("memory").layers("encryption").build()));
+            assertTrue(known.getMessage().contains("dev.polystore:storage-encryption"), known.getMessage());
+            assertTrue(StoreFactory.availableLayers().containsAll(Set.of("alpha", "beta")), StoreFactory.availableLayers().toString());
+        }
+
+        @Test
+        @DisplayName("a layer listed twice, named like the backend, or with an empty name is refused")
+        void badLists() throws IOException {
+            ConfigurationException twice = assertThrows(ConfigurationException.class, () -> StoreFactory.open(
+                    StorageConfig.builder().backend("memory").layers("alpha", "alpha").build()));
+            assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+            ConfigurationException empty = assertThrows(ConfigurationException.class, () -> StoreFactory.open(
+                    StorageConfig.builder().backend("memory").set("layers", "alpha,,beta").build()));
+            assertTrue(empty.getMessage().contains("empty name"), empty.getMessage());
+            ConfigurationException numbers = assertThrows(ConfigurationException.class,
+                    () -> StoreFactory.fromConfig(toml("[storage]\nbackend = \"memory\"\nlayers = [1]\n")));
+            assertTrue(numbers.getMessage().contains("storage.layers"), numbers.getMessage());
+        }
+
+        @Test
+        @DisplayName("an unknown key in a layer's section is refused naming it, and what was opened is closed")
+        void unknownKeyClosesBackend() {
+            TestLayers.CLOSED.set(0);
+            ConfigurationException e = assertThrows(ConfigurationException.class, () -> StoreFactory.open(
+                    StorageConfig.builder().backend("memory").layers("alpha", "beta")
+                            .set("alpha.lable", "x").build()));
+            assertTrue(e.getMessage().contains("storage.alpha.lable"), e.getMessage());
+            assertEquals(1, TestLayers.CLOSED.get(), "beta's backend (and through it the memory backend) was closed");
+            TestLayers.CLOSED.set(0);
+            ConfigurationException failing = assertThrows(ConfigurationException.class, () -> StoreFactory.open(
+                    StorageConfig.builder().backend("memory").layers("alpha", "beta").set("alpha.fail", "true").build()));
+            assertTrue(failing.getMessage().contains("storage.alpha.fail"), failing.getMessage());
+            assertEquals(1, TestLayers.CLOSED.get());
+            TestLayers.CLOSED.set(0);
+            ConfigurationException none = assertThrows(ConfigurationException.class, () -> StoreFactory.open(
+                    StorageConfig.builder().backend("memory").layers("nothing", "beta").build()));
+            assertTrue(none.getMessage().contains("returned no backend"), none.getMessage());
+            assertEquals(1, TestLayers.CLOSED.get());
         }
     }
 }
