@@ -14,9 +14,14 @@ import java.util.SplittableRandom;
  * the median of the per-round ratios Polystore ÷ raw. A diagnostic next to the JMH groups, not a
  * replacement: JMH's figures are the ones recorded.
  *
- * <pre>java -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.PostgresAbHarness [rounds] [ops per round] [ops]</pre>
+ * <pre>java -cp storage-benchmarks/target/benchmarks.jar dev.polystore.benchmarks.PostgresAbHarness [rounds] [ops per round] [ops] [contenders]</pre>
  *
- * {@code ops}: comma-separated {@code get,put,query100} (default all three).
+ * {@code ops}: comma-separated {@code get,put,query100} (default all three), or {@code load}: one
+ * bulk load of {@code ops per round} new items per round (fresh keys every round, so that a
+ * {@code batchPut} always writes new keys), rated in items per second. {@code contenders}: two
+ * of {@link Targets#postgres}'s names, the first compared with the second (default
+ * {@code polystore,raw}), e.g. {@code polystore,polystore-upsert} for the batch path with and
+ * without {@code COPY}.
  */
 public final class PostgresAbHarness {
     private PostgresAbHarness() {
@@ -26,8 +31,9 @@ public final class PostgresAbHarness {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         List<String> ops = List.of((args.length > 2 ? args[2] : "get,put,query100").split(","));
+        List<String> contenders = List.of((args.length > 3 ? args[3] : Targets.POLYSTORE + "," + Targets.RAW).split(","));
         try (PostgresBenchServer server = PostgresBenchServer.start()) {
-            for (String line : run(server, rounds, perRound, ops, List.of(Targets.POLYSTORE, Targets.RAW))) {
+            for (String line : run(server, rounds, perRound, ops, contenders)) {
                 System.out.println(line);
             }
         }
@@ -81,15 +87,27 @@ public final class PostgresAbHarness {
         return lines;
     }
 
-    /** One round of {@code n} sequential operations; returns operations per second. */
+    private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** One round of {@code n} sequential operations (or one load of {@code n} new items); returns operations per second. */
     private static double roundOf(String op, Target t, int n, SplittableRandom random, Payloads payloads) {
+        if (op.equals("load")) {
+            String pk = "load-" + LOADS.incrementAndGet();
+            List<Entry> items = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                items.add(new Entry(pk, String.format("%07d", i), payloads.next()));
+            }
+            long start = System.nanoTime();
+            t.load(items).join();
+            return n / ((System.nanoTime() - start) / 1e9);
+        }
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             switch (op) {
                 case "get" -> t.get(Targets.itemPk(random.nextInt(2_000)), Targets.ITEM_SK).join();
                 case "put" -> t.put(Targets.itemPk(random.nextInt(2_000)), Targets.ITEM_SK, payloads.next()).join();
                 case "query100" -> t.query(Targets.listPk(random.nextInt(20)), "a#").join();
-                default -> throw new IllegalArgumentException("op must be get, put or query100, not " + op);
+                default -> throw new IllegalArgumentException("op must be get, put, query100 or load, not " + op);
             }
         }
         return n / ((System.nanoTime() - start) / 1e9);

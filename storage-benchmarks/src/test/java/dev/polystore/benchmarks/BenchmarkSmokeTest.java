@@ -197,6 +197,14 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void postgresAbLoad() {
+        List<String> lines = PostgresAbHarness.run(postgres, 2, 100, List.of("load"),
+                List.of(Targets.POLYSTORE, Targets.POLYSTORE_UPSERT));
+        assertEquals(1, lines.size());
+        assertTrue(lines.get(0).startsWith("load") && lines.get(0).contains("polystore/polystore-upsert median="), lines.get(0));
+    }
+
+    @Test
     void streamingRedis() {
         try (dev.polystore.testkit.redis.RedisProcess redis = dev.polystore.testkit.redis.RedisProcess.startDefault()) {
             StreamingHarness.fillRedis(redis.uri(), 2_500);

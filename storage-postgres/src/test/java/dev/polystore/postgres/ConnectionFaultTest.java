@@ -175,10 +175,24 @@ class ConnectionFaultTest {
                         .put(s, Item.of(pk, id + "/a", id)).delete(s, Key.of(pk, id + "/none")).commit(),
                         id -> read(pk, id + "/a").isPresent(), true),
                 new Case("batch", id -> s.batchPut(List.of(Item.of(pk, id + "/1", id), Item.of(pk, id + "/2", id),
-                        Item.of(pk, id + "/3", id))), id -> read(pk, id + "/1").isPresent()));
+                        Item.of(pk, id + "/3", id))), id -> read(pk, id + "/1").isPresent()),
+                // New keys, enough of them for the COPY path: probe, COPY, COMMIT in one transaction.
+                new Case("batch-copy", id -> s.batchPut(java.util.stream.IntStream.range(0, PostgresBackend.COPY_MIN_ITEMS + 6)
+                        .mapToObj(i -> Item.of(pk, id + "/" + String.format("%02d", i), id)).toList()),
+                        id -> allOrNone(pk, id, PostgresBackend.COPY_MIN_ITEMS + 6)));
     }
 
-    /** An upstream rule applying {@code action} to the first chunk containing {@code then} after one containing {@code marker}. */
+    /** Whether all {@code n} items of a batch are there (false if none); a part of them fails the test. */
+    private boolean allOrNone(String pk, String id, int n) {
+        int present = 0;
+        for (int i = 0; i < n; i++) {
+            present += read(pk, id + "/" + String.format("%02d", i)).isPresent() ? 1 : 0;
+        }
+        assertTrue(present == 0 || present == n, id + ": " + present + " of " + n + " items of one chunk were written");
+        return present == n;
+    }
+
+        /** An upstream rule applying {@code action} to the first chunk containing {@code then} after one containing {@code marker}. */
     private static FaultProxy.Rule afterMarker(byte[] marker, String then, Action action) {
         java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
         byte[] next = then.getBytes(StandardCharsets.US_ASCII);

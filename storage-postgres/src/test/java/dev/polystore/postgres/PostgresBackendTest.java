@@ -264,6 +264,34 @@ class PostgresBackendTest {
     }
 
     @Test
+    @DisplayName("a statement still running after statement_timeout_ms is cancelled: UnavailableException, nothing written")
+    void statementTimeout() throws Exception {
+        String prefix = prefix();
+        try (Storage storage = StoreFactory.open(Pg.config(POSTGRES.server()).set("postgres.table_prefix", prefix)
+                .set("postgres.statement_timeout_ms", 300).build());
+             Connection other = POSTGRES.server().connect(Pg.DATABASE)) {
+            Store<String> s = storage.store("slow", Codec.utf8());
+            s.put(Item.of("p", "a", "v")).join();
+            other.setAutoCommit(false);
+            try (java.sql.PreparedStatement lock = other.prepareStatement("SELECT 1 FROM \"" + prefix
+                    + "slow\" WHERE pk = ? FOR UPDATE")) {
+                lock.setBytes(1, "p".getBytes(StandardCharsets.UTF_8));
+                lock.executeQuery().close();
+            }
+            // The put waits for the row lock until the watchdog cancels it.
+            CompletionException e = assertThrows(CompletionException.class, () -> s.put(Item.of("p", "a", "w")).join());
+            assertTrue(e.getCause() instanceof UnavailableException && e.getCause().getMessage().contains("statement_timeout_ms"),
+                    String.valueOf(e.getCause()));
+            other.rollback();
+            Item<String> item = s.get("p", "a").join().orElseThrow();
+            assertEquals("v", item.value());
+            assertEquals(1, item.version());
+            s.put(Item.of("p", "a", "x")).join();
+            assertEquals(2, s.get("p", "a").join().orElseThrow().version(), "the connection works after the cancel");
+        }
+    }
+
+    @Test
     @DisplayName("batch puts keep per-item versions right, in byte order whatever the order given")
     void batchVersions() {
         try (Storage storage = StoreFactory.open(Pg.config(POSTGRES.server()).build())) {
