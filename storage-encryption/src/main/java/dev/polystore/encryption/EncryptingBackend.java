@@ -55,6 +55,9 @@ public final class EncryptingBackend extends ForwardingStorageBackend {
         Capabilities c = inner.capabilities();
         EnumSet<Capability> set = c.supported().isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(c.supported());
         set.remove(Capability.NATIVE_SEARCH);
+        // Native index entries would be written around this layer (ForwardingStorageBackend hides
+        // the accelerator): indexed stores keep their entries as items, encrypted and blinded here.
+        set.remove(Capability.NATIVE_INDEXES);
         long txBytes = c.maxTransactionBytes();
         if (set.contains(Capability.TRANSACTIONS)) {
             long perItem = keys.cipher().overhead() + 2L + Limits.MAX_PK_BYTES;

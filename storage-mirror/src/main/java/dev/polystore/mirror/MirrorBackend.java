@@ -298,7 +298,9 @@ public final class MirrorBackend implements StorageBackend {
     private static Capabilities intersection(Capabilities p, Capabilities s) {
         EnumSet<Capability> both = EnumSet.noneOf(Capability.class);
         for (Capability c : Capability.values()) {
-            if (p.has(c) && s.has(c)) {
+            // Native index entries are never declared: the mirror offers no accelerator (one side's
+            // would write around the other), so indexed stores keep their entries as items, mirrored.
+            if (p.has(c) && s.has(c) && c != Capability.NATIVE_INDEXES) {
                 both.add(c);
             }
         }

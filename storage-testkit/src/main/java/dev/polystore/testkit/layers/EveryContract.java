@@ -86,6 +86,15 @@ public abstract class EveryContract {
     }
 
     @Nested
+    @DisplayName("native index entries")
+    class NativeIndexes extends dev.polystore.testkit.index.NativeIndexContract {
+        @Override
+        protected StorageConfig config(Path tempDir) throws Exception {
+            return EveryContract.this.config(tempDir);
+        }
+    }
+
+    @Nested
     @DisplayName("scan and import")
     class Migrations extends MigrationContract {
         @Override
