@@ -48,22 +48,48 @@ public final class Ports {
      * that fails to bind it should ask again.
      */
     public static int restartable() {
-        int high = ephemeralLow() - 1;
+        return restartable(0);
+    }
+
+    /**
+     * A free loopback port {@code p} below the kernel's ephemeral range such that {@code p + offset}
+     * is free and below that range too: for a server that also listens on a second port at a fixed
+     * offset (a Redis Cluster node's bus port is its port + 10000), which a connecting socket must
+     * not take either. {@code offset} 0 is {@link #restartable()}.
+     *
+     * @throws IllegalArgumentException if {@code offset} is negative
+     */
+    public static int restartable(int offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset " + offset + " < 0");
+        }
+        int high = ephemeralLow() - 1 - offset;
         if (high <= LOWEST) {
-            return ephemeral(); // an unusual range: nothing below it to choose from
+            if (offset == 0) {
+                return ephemeral(); // an unusual range: nothing below it to choose from
+            }
+            throw new IllegalStateException("no port below the ephemeral range (from " + ephemeralLow()
+                    + ") leaves room for a second port at +" + offset);
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = LOWEST + random.nextInt(high - LOWEST + 1);
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+            if (free(port) && (offset == 0 || free(port + offset))) {
                 return port;
-            } catch (IOException taken) {
-                // in use: try another
             }
         }
-        throw new IllegalStateException("no free loopback port between " + LOWEST + " and " + high + " after 100 tries");
+        throw new IllegalStateException("no free loopback port between " + LOWEST + " and " + high
+                + (offset == 0 ? "" : " with port + " + offset + " free too") + " after 100 tries");
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     /** The lower bound of the ephemeral range. */

@@ -24,16 +24,40 @@ public final class RedisClusterProcesses implements AutoCloseable {
         this.nodes = List.copyOf(nodes);
     }
 
+    /** Cluster nodes listen on their port and on the cluster bus at that port + 10000. */
+    private static final int BUS_OFFSET = 10000;
+
+    /**
+     * Starts one node on a port whose bus port is free too, both below the ephemeral range (a
+     * client's socket could otherwise take the bus port); a port taken between the probe and the
+     * bind is tried again with another, up to three times.
+     */
+    private static RedisProcess startNode() {
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return RedisProcess.builder()
+                        .port(dev.polystore.testkit.net.Ports.restartable(BUS_OFFSET))
+                        .set("cluster-enabled", "yes")
+                        .set("cluster-config-file", "nodes.conf")
+                        .set("cluster-node-timeout", "5000")
+                        .start();
+            } catch (IllegalStateException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
     /** Starts {@code masters} processes (at least 1) and forms the cluster. */
     public static RedisClusterProcesses start(int masters) {
         List<RedisProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters; i++) {
-                nodes.add(RedisProcess.builder()
-                        .set("cluster-enabled", "yes")
-                        .set("cluster-config-file", "nodes.conf")
-                        .set("cluster-node-timeout", "5000")
-                        .start());
+                nodes.add(startNode());
             }
             for (int i = 0; i < masters; i++) {
                 int from = SLOTS * i / masters;

@@ -22,6 +22,22 @@ class PortsTest {
     }
 
     @Test
+    void aPortWithASecondPortAtAnOffsetHasBothFreeAndBelowTheEphemeralRange() throws Exception {
+        int low = Ports.ephemeralLow();
+        for (int i = 0; i < 50; i++) {
+            int port = Ports.restartable(10000);
+            assertTrue(port >= 10000 && port + 10000 < low, port + " + 10000 is not below " + low);
+            try (ServerSocket a = new ServerSocket(); ServerSocket b = new ServerSocket()) {
+                a.setReuseAddress(true);
+                b.setReuseAddress(true);
+                a.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                b.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port + 10000), 1);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Ports.restartable(-1));
+    }
+
+    @Test
     void aTakenPortIsNotHandedOut() throws Exception {
         // Hold many ports of the range; none of them may come back while held.
         java.util.List<ServerSocket> held = new java.util.ArrayList<>();
