@@ -263,6 +263,21 @@ final class IndexedWrites {
         }).thenCompose(x -> x);
     }
 
+    /** The entries an operation's item has before it (as stored) and after it, with their keys. */
+    private record EntryDiff(List<IndexSet.Entry> before, List<IndexSet.Entry> after,
+                             Set<Key> beforeKeys, Set<Key> afterKeys) {
+        static EntryDiff of(Op o, RawItem found) {
+            Key key = o.op.key();
+            List<IndexSet.Entry> before = found == null ? List.of() : o.store.entriesOfPayload(key, found.payload());
+            List<IndexSet.Entry> after = o.op instanceof WriteOp.Put ? o.store.entriesOfValue(key, o.value) : List.of();
+            Set<Key> beforeKeys = new HashSet<>();
+            before.forEach(e -> beforeKeys.add(e.key()));
+            Set<Key> afterKeys = new HashSet<>();
+            after.forEach(e -> afterKeys.add(e.key()));
+            return new EntryDiff(before, after, beforeKeys, afterKeys);
+        }
+    }
+
     /** The entry writes of every indexed operation, merged across operations of one transaction. */
     private List<Planned> planEntries(RawItem[] current, Map<Key, RawItem> holders) {
         Map<String, Planned> byKey = new LinkedHashMap<>();
@@ -274,12 +289,11 @@ final class IndexedWrites {
             RawItem found = current[i];
             Key key = o.op.key();
             String table = o.op.table();
-            List<IndexSet.Entry> before = found == null ? List.of() : o.store.entriesOfPayload(key, found.payload());
-            List<IndexSet.Entry> after = o.op instanceof WriteOp.Put ? o.store.entriesOfValue(key, o.value) : List.of();
-            Set<Key> beforeKeys = new HashSet<>();
-            before.forEach(e -> beforeKeys.add(e.key()));
-            Set<Key> afterKeys = new HashSet<>();
-            after.forEach(e -> afterKeys.add(e.key()));
+            EntryDiff diff = EntryDiff.of(o, found);
+            List<IndexSet.Entry> before = diff.before();
+            List<IndexSet.Entry> after = diff.after();
+            Set<Key> beforeKeys = diff.beforeKeys();
+            Set<Key> afterKeys = diff.afterKeys();
             for (IndexSet.Entry e : before) {
                 if (!afterKeys.contains(e.key())) {
                     String id = table + "\u0000" + e.key().pk() + "\u0000" + e.key().sk();
@@ -389,12 +403,11 @@ final class IndexedWrites {
             RawItem found = current[i];
             Key key = o.op.key();
             String table = o.op.table();
-            List<IndexSet.Entry> before = found == null ? List.of() : o.store.entriesOfPayload(key, found.payload());
-            List<IndexSet.Entry> after = o.op instanceof WriteOp.Put ? o.store.entriesOfValue(key, o.value) : List.of();
-            Set<Key> beforeKeys = new HashSet<>();
-            before.forEach(e -> beforeKeys.add(e.key()));
-            Set<Key> afterKeys = new HashSet<>();
-            after.forEach(e -> afterKeys.add(e.key()));
+            EntryDiff diff = EntryDiff.of(o, found);
+            List<IndexSet.Entry> before = diff.before();
+            List<IndexSet.Entry> after = diff.after();
+            Set<Key> beforeKeys = diff.beforeKeys();
+            Set<Key> afterKeys = diff.afterKeys();
             for (IndexSet.Entry e : before) {
                 if (!afterKeys.contains(e.key())) {
                     deletes.add(new NativePlanned(new IndexAccelerator.EntryWrite.Delete(table, e.key(), key), i, e));

@@ -486,6 +486,18 @@ final class PostgresBackend implements StorageBackend {
         }
     }
 
+    /** Binds a select's parameters: {@code byte[]} keys as {@code bytea}, everything else a {@code long}. */
+    private static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
+        for (int i = 0; i < params.size(); i++) {
+            Object p = params.get(i);
+            if (p instanceof byte[] b) {
+                ps.setBytes(i + 1, b);
+            } else {
+                ps.setLong(i + 1, (Long) p);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ tables
 
     @Override
@@ -577,15 +589,7 @@ final class PostgresBackend implements StorageBackend {
             Sql.Select select = sql.query(q.table(), SortKeys.utf8(q.pk()), q.range(), q.direction(),
                     q.exclusiveStartSk() == null ? null : SortKeys.utf8(q.exclusiveStartSk()), now.getEpochSecond(), q.limit());
             try (PreparedStatement ps = prepare(c, select.sql())) {
-                List<Object> params = select.parameters();
-                for (int i = 0; i < params.size(); i++) {
-                    Object p = params.get(i);
-                    if (p instanceof byte[] b) {
-                        ps.setBytes(i + 1, b);
-                    } else {
-                        ps.setLong(i + 1, (Long) p);
-                    }
-                }
+                bind(ps, select.parameters());
                 List<RawItem> items = new ArrayList<>(Math.min(q.limit(), 128));
                 boolean more = false;
                 try (ResultSet rs = ps.executeQuery()) {
@@ -1040,15 +1044,7 @@ final class PostgresBackend implements StorageBackend {
                         q.direction(), q.exclusiveStartSk() == null ? null : SortKeys.utf8(q.exclusiveStartSk()),
                         now.getEpochSecond(), q.limit());
                 try (PreparedStatement ps = prepare(c, select.sql())) {
-                    List<Object> params = select.parameters();
-                    for (int i = 0; i < params.size(); i++) {
-                        Object p = params.get(i);
-                        if (p instanceof byte[] b) {
-                            ps.setBytes(i + 1, b);
-                        } else {
-                            ps.setLong(i + 1, (Long) p);
-                        }
-                    }
+                    bind(ps, select.parameters());
                     List<RawItem> items = new ArrayList<>(Math.min(q.limit(), 128));
                     String last = null;
                     boolean more = false;

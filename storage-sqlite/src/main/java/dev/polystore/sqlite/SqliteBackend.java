@@ -482,15 +482,7 @@ final class SqliteBackend implements StorageBackend {
                 NativeIndexes.Select select = NativeIndexes.query(q.table(), q.pk(), q.range(), q.direction(),
                         q.exclusiveStartSk(), now.getEpochSecond(), q.limit());
                 PreparedStatement ps = r.getBindingAll(select.sql());
-                List<Object> params = select.parameters();
-                for (int i = 0; i < params.size(); i++) {
-                    Object p = params.get(i);
-                    if (p instanceof String str) {
-                        ps.setString(i + 1, str);
-                    } else {
-                        ps.setLong(i + 1, ((Number) p).longValue());
-                    }
-                }
+                bind(ps, select.parameters());
                 List<RawItem> items = new ArrayList<>(Math.min(q.limit(), 128));
                 String last = null;
                 boolean more = false;
@@ -561,15 +553,7 @@ final class SqliteBackend implements StorageBackend {
             Sql.Select select = Sql.query(q.table(), q.pk(), q.range(), q.direction(), q.exclusiveStartSk(),
                     now.getEpochSecond(), q.limit());
             PreparedStatement ps = r.getBindingAll(select.sql());
-            List<Object> params = select.parameters();
-            for (int i = 0; i < params.size(); i++) {
-                Object p = params.get(i);
-                if (p instanceof String s) {
-                    ps.setString(i + 1, s);
-                } else {
-                    ps.setLong(i + 1, ((Number) p).longValue());
-                }
-            }
+            bind(ps, select.parameters());
             List<RawItem> items = new ArrayList<>(Math.min(q.limit(), 128));
             boolean more = false;
             try (ResultSet rs = ps.executeQuery()) {
@@ -747,6 +731,18 @@ final class SqliteBackend implements StorageBackend {
         } catch (RejectedExecutionException e) {
             LOG.debug("Completion executor is shut down; completing on the reader thread");
             completion.run();
+        }
+    }
+
+    /** Binds a select's parameters: strings (keys) as text, everything else a {@code long}. */
+    private static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
+        for (int i = 0; i < params.size(); i++) {
+            Object p = params.get(i);
+            if (p instanceof String s) {
+                ps.setString(i + 1, s);
+            } else {
+                ps.setLong(i + 1, ((Number) p).longValue());
+            }
         }
     }
 
